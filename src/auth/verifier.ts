@@ -1,0 +1,84 @@
+import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { Config } from '../config.ts';
+import { userIdProblem } from '../domain/user-id.ts';
+
+/** The authenticated caller. `userId` is the token's `sub` claim. */
+export interface Viewer {
+  readonly userId: string;
+  /** Token expiry in epoch milliseconds, when the token has one. */
+  readonly expiresAt: number | undefined;
+}
+
+/** Thrown when a token cannot be accepted; the message says why, never the token itself. */
+export class AuthError extends Error {
+  override readonly name = 'AuthError';
+}
+
+/** Verifies a compact JWT and returns its {@link Viewer}. @throws {AuthError} */
+export type VerifyToken = (token: string) => Promise<Viewer>;
+
+/**
+ * The fixed development secret. Only used when no JWT configuration is given and NODE_ENV is not
+ * production; the service logs a loud warning whenever it is in use.
+ */
+export const DEV_JWT_SECRET = 'switchboard-development-secret-do-not-use-in-production';
+
+const SYMMETRIC = ['HS256'];
+// Asymmetric algorithms only for JWKS keys: a JWKS never makes an HMAC secret of a public key.
+const ASYMMETRIC = ['RS256', 'ES256', 'EdDSA'];
+
+/** Builds the token verifier the configuration asks for. JWKS keys are fetched lazily and cached. */
+export function createVerifier(config: Pick<Config, 'jwt' | 'jwtIssuer' | 'jwtAudience'>): VerifyToken {
+  const { key, algorithms } = keyFor(config.jwt);
+  const options = {
+    algorithms,
+    ...(config.jwtIssuer === undefined ? {} : { issuer: config.jwtIssuer }),
+    ...(config.jwtAudience === undefined ? {} : { audience: config.jwtAudience }),
+  };
+  return async (token) => {
+    let payload;
+    try {
+      ({ payload } =
+        key instanceof Uint8Array ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options));
+    } catch (error) {
+      throw new AuthError(describe(error), { cause: error });
+    }
+    if (typeof payload.sub !== 'string') throw new AuthError("Invalid token: it has no 'sub' claim");
+    const problem = userIdProblem(payload.sub);
+    if (problem !== undefined) throw new AuthError(`Invalid token: the 'sub' claim is not a user id: ${problem}`);
+    return { userId: payload.sub, expiresAt: payload.exp === undefined ? undefined : payload.exp * 1000 };
+  };
+}
+
+function keyFor(source: Config['jwt']): { key: Uint8Array | JWTVerifyGetKey; algorithms: string[] } {
+  switch (source.kind) {
+    case 'secret':
+      return { key: new TextEncoder().encode(source.secret), algorithms: SYMMETRIC };
+    case 'dev':
+      return { key: new TextEncoder().encode(DEV_JWT_SECRET), algorithms: SYMMETRIC };
+    case 'jwks':
+      return { key: createRemoteJWKSet(new URL(source.url)), algorithms: ASYMMETRIC };
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof errors.JWTExpired) return 'Invalid token: it has expired';
+  if (error instanceof errors.JWTClaimValidationFailed) return `Invalid token: claim '${error.claim}' ${error.reason}`;
+  if (error instanceof errors.JOSEAlgNotAllowed) return 'Invalid token: its algorithm is not allowed';
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'Invalid token: the signature does not verify';
+  if (error instanceof errors.JWKSNoMatchingKey) return 'Invalid token: no key in the JWKS matches it';
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return 'Invalid token: it is malformed';
+  return 'Invalid token: it could not be verified';
+}
+
+/**
+ * Extracts the token from an `Authorization` value of the form `Bearer <token>`.
+ * Returns `undefined` when the value is absent; @throws {AuthError} when it is present but malformed.
+ */
+export function bearerToken(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new AuthError('Invalid authorization: expected a string "Bearer <token>"');
+  const match = /^Bearer\s+(\S+)$/iu.exec(value.trim());
+  if (match?.[1] === undefined) throw new AuthError('Invalid authorization: expected "Bearer <token>"');
+  return match[1];
+}

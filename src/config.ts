@@ -1,0 +1,155 @@
+/**
+ * Service configuration, read from environment variables and validated at start.
+ * A bad value stops the start with a {@link ConfigError} that names the variable, the value and
+ * what is allowed. {@link CONFIG_VARIABLES} is the single list `--help` prints.
+ */
+
+export type Routing = 'user' | 'broadcast';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** How tokens are verified. `dev` is the fixed development secret (never in production). */
+export type JwtKeySource =
+  | { readonly kind: 'secret'; readonly secret: string }
+  | { readonly kind: 'jwks'; readonly url: string }
+  | { readonly kind: 'dev' };
+
+export interface Config {
+  readonly port: number;
+  /** `undefined`: the embedded in-memory bus (one node). */
+  readonly redisUrl: string | undefined;
+  readonly routing: Routing;
+  readonly jwt: JwtKeySource;
+  readonly jwtIssuer: string | undefined;
+  readonly jwtAudience: string | undefined;
+  readonly nodeId: string;
+  readonly logLevel: LogLevel;
+  readonly maxMessageBytes: number;
+  readonly production: boolean;
+}
+
+/** Thrown when an environment variable has a value that is not allowed. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Every variable the service reads, with what it means and its default; printed by `--help`. */
+export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; description: string }> = [
+  { name: 'PORT', description: 'HTTP and WebSocket port (0 picks a free one). Default 4000.' },
+  { name: 'REDIS_URL', description: 'redis:// or rediss:// URL. Unset: embedded in-memory single node.' },
+  { name: 'ROUTING', description: "'user' (default): one Redis channel per recipient; 'broadcast': one channel for all." },
+  { name: 'JWT_SECRET', description: 'HS256 secret, at least 32 bytes.' },
+  { name: 'JWT_JWKS_URL', description: 'http(s) URL of a JWKS; RS256/ES256/EdDSA keys.' },
+  { name: 'JWT_ISSUER', description: "Required 'iss' claim, when set." },
+  { name: 'JWT_AUDIENCE', description: "Required 'aud' claim, when set." },
+  { name: 'NODE_ID', description: 'Name of this node in logs and the nodeId query. Default random.' },
+  { name: 'LOG_LEVEL', description: 'fatal|error|warn|info|debug|trace|silent. Default info.' },
+  { name: 'MAX_MESSAGE_BYTES', description: 'Largest message body in UTF-8 bytes. Default 4096.' },
+  { name: 'NODE_ENV', description: "'production' requires JWT_SECRET or JWT_JWKS_URL and disables /dev/token." },
+];
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const ROUTINGS: readonly Routing[] = ['user', 'broadcast'];
+const MIN_SECRET_BYTES = 32;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Parses `env` into a {@link Config}. Empty strings count as unset.
+ * @throws {ConfigError} on the first variable with a value that is not allowed.
+ */
+export function parseConfig(env: Env, randomId: () => string = () => crypto.randomUUID().slice(0, 8)): Config {
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const production = read('NODE_ENV') === 'production';
+  return {
+    port: parseInteger(read, 'PORT', 4000, 0, 65535),
+    redisUrl: parseUrl(read, 'REDIS_URL', ['redis:', 'rediss:']),
+    routing: parseChoice(read, 'ROUTING', ROUTINGS, 'user'),
+    jwt: parseJwtKeySource(read, production),
+    jwtIssuer: read('JWT_ISSUER'),
+    jwtAudience: read('JWT_AUDIENCE'),
+    nodeId: read('NODE_ID') ?? `node-${randomId()}`,
+    logLevel: parseChoice(read, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    maxMessageBytes: parseInteger(read, 'MAX_MESSAGE_BYTES', 4096, 1, 1024 * 1024),
+    production,
+  };
+}
+
+type Read = (name: string) => string | undefined;
+
+function parseInteger(read: Read, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(name, `Invalid ${name}: expected an integer from ${min} to ${max}: current value '${raw}'`);
+  }
+  return value;
+}
+
+function parseChoice<T extends string>(read: Read, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = read(name);
+  if (raw === undefined) return fallback;
+  const match = allowed.find((choice) => choice === raw);
+  if (match === undefined) {
+    throw new ConfigError(name, `Invalid ${name}: expected one of ${allowed.join(', ')}: current value '${raw}'`);
+  }
+  return match;
+}
+
+function parseUrl(read: Read, name: string, protocols: readonly string[]): string | undefined {
+  const raw = read(name);
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `Invalid ${name}: expected a URL: current value '${redact(raw)}'`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(
+      name,
+      `Invalid ${name}: expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}: current value '${redact(raw)}'`,
+    );
+  }
+  return raw;
+}
+
+function parseJwtKeySource(read: Read, production: boolean): JwtKeySource {
+  const secret = read('JWT_SECRET');
+  const jwksUrl = parseUrl(read, 'JWT_JWKS_URL', ['http:', 'https:']);
+  if (secret !== undefined && jwksUrl !== undefined) {
+    throw new ConfigError('JWT_SECRET', 'Invalid JWT_SECRET: set either JWT_SECRET or JWT_JWKS_URL, not both');
+  }
+  if (secret !== undefined) {
+    const bytes = new TextEncoder().encode(secret).byteLength;
+    if (bytes < MIN_SECRET_BYTES) {
+      throw new ConfigError(
+        'JWT_SECRET',
+        `Invalid JWT_SECRET: expected at least ${MIN_SECRET_BYTES} bytes for HS256: current length ${bytes}`,
+      );
+    }
+    return { kind: 'secret', secret };
+  }
+  if (jwksUrl !== undefined) return { kind: 'jwks', url: jwksUrl };
+  if (production) {
+    throw new ConfigError(
+      'JWT_SECRET',
+      'Cannot start in production: no JWT configuration: set JWT_SECRET or JWT_JWKS_URL (NODE_ENV is production)',
+    );
+  }
+  return { kind: 'dev' };
+}
+
+// A URL may carry a password (redis://:secret@host); never echo it back.
+function redact(raw: string): string {
+  return raw.replace(/\/\/[^@/]*@/u, '//***@');
+}

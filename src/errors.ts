@@ -1,0 +1,31 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * Every error code a client can see in `extensions.code`. One closed union, so a client can switch
+ * on it exhaustively. Unexpected errors are masked by yoga and never carry a code from here.
+ */
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'BAD_USER_INPUT'
+  | 'RATE_LIMITED'
+  | 'UNAVAILABLE';
+
+/**
+ * Creates the GraphQL error a client sees for an expected failure.
+ * `message` follows one grammar: what could not be done, why, and the current value.
+ */
+export function clientError(
+  code: ErrorCode,
+  message: string,
+  extensions: Record<string, unknown> = {},
+): GraphQLError {
+  return new GraphQLError(message, { extensions: { ...extensions, code } });
+}
+
+/** The code of a client-facing error, or `undefined` for anything else. */
+export function errorCode(error: unknown): ErrorCode | undefined {
+  if (!(error instanceof GraphQLError)) return undefined;
+  const code = error.extensions['code'];
+  return typeof code === 'string' ? (code as ErrorCode) : undefined;
+}

@@ -1,0 +1,14 @@
+import type { Bus } from './bus/bus.ts';
+import type { Hub } from './engine/hub.ts';
+
+/** The long-lived parts resolvers and transports share; built once per node by `createApp`. */
+export interface Services {
+  readonly nodeId: string;
+  readonly bus: Bus;
+  readonly hub: Hub;
+  readonly maxMessageBytes: number;
+  /** The clock, injected so tests can pin `sentAt`. Epoch milliseconds. */
+  readonly now: () => number;
+  /** New message ids. */
+  readonly newId: () => string;
+}
