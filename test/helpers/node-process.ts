@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { TEST_JWT_SECRET } from './tokens.ts';
+import { waitFor } from './wait-for.ts';
+
+const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
+/** A switchboard node running as its own OS process (compiled `dist/main.js`). */
+export interface NodeProcess {
+  readonly nodeId: string;
+  readonly port: number;
+  /** `http://127.0.0.1:<port>/graphql` */
+  readonly url: string;
+  /** `ws://127.0.0.1:<port>/graphql` */
+  readonly wsUrl: string;
+  /** Every JSON log line the process printed so far. */
+  readonly logs: ReadonlyArray<Record<string, unknown>>;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<void>;
+  /** SIGKILL and wait for exit. */
+  kill(): Promise<void>;
+}
+
+/**
+ * Starts `node dist/main.js` with `env` on a free port (JWT_SECRET defaults to the test secret,
+ * LOG_LEVEL to info) and resolves once it logs `listening`.
+ */
+export async function startNode(env: Record<string, string | undefined> = {}): Promise<NodeProcess> {
+  const nodeId = env['NODE_ID'] ?? `test-${Math.random().toString(36).slice(2, 8)}`;
+  const child: ChildProcess = spawn(process.execPath, [MAIN], {
+    env: {
+      PATH: process.env['PATH'],
+      PORT: '0',
+      JWT_SECRET: TEST_JWT_SECRET,
+      LOG_LEVEL: 'info',
+      NODE_ID: nodeId,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  let stderr = '';
+  let pending = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        logs.push({ msg: line });
+      }
+    }
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await waitFor(`node ${nodeId} to listen`, () => {
+    if (child.exitCode !== null) throw new Error(`node ${nodeId} exited with ${child.exitCode}: ${stderr}`);
+    const line = logs.find((entry) => entry['msg'] === 'listening');
+    return typeof line?.['port'] === 'number' ? line['port'] : undefined;
+  });
+  const signal = async (name: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(name);
+    await exited;
+  };
+  return {
+    nodeId,
+    port,
+    url: `http://127.0.0.1:${port}/graphql`,
+    wsUrl: `ws://127.0.0.1:${port}/graphql`,
+    logs,
+    stop: () => signal('SIGTERM'),
+    kill: () => signal('SIGKILL'),
+  };
+}
+
+/** Runs `dist/main.js` with `env` and `args` to completion; for start-up failures and `--help`. */
+export function runMain(env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { env: { PATH: process.env['PATH'], ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

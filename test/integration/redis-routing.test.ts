@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { channels } from '../../src/bus/channels.ts';
+import { connect, post, SEND, subscribeReady } from '../helpers/graphql-client.ts';
+import { startNode, type NodeProcess } from '../helpers/node-process.ts';
+import { startRedis, type RedisProcess } from '../helpers/redis-server.ts';
+import { tokenFor } from '../helpers/tokens.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+describe('ROUTING=user subscribes a node to a user only while it holds that user', () => {
+  let redis: RedisProcess;
+  let nodes: NodeProcess[];
+  beforeAll(async () => {
+    redis = await startRedis();
+    nodes = await Promise.all([startNode({ REDIS_URL: redis.url }), startNode({ REDIS_URL: redis.url })]);
+  });
+  afterAll(async () => {
+    await Promise.all(nodes.map((node) => node.stop()));
+    await redis.stop();
+  });
+
+  it('counts one subscriber per node holding the user and drops to none on complete and on close', async () => {
+    const [a, b] = nodes as [NodeProcess, NodeProcess];
+    const channel = channels.user('bob');
+    const probeToken = await tokenFor('probe');
+    expect(await redis.numsub(channel)).toBe(0);
+
+    const onA = connect(a.wsUrl, await tokenFor('bob'));
+    const firstOnA = await subscribeReady(onA, { userId: 'bob', sendUrl: a.url, probeToken });
+    const secondOnA = await subscribeReady(onA, { userId: 'bob', sendUrl: a.url, probeToken });
+    expect(await redis.numsub(channel)).toBe(1); // two local subscriptions, one Redis subscription
+
+    const onB = connect(b.wsUrl, await tokenFor('bob'));
+    await subscribeReady(onB, { userId: 'bob', sendUrl: b.url, probeToken });
+    expect(await redis.numsub(channel)).toBe(2);
+
+    firstOnA.dispose();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await redis.numsub(channel)).toBe(2); // node A still holds bob's second subscription
+    secondOnA.dispose();
+    await waitFor('node A to unsubscribe', async () => (await redis.numsub(channel)) === 1);
+
+    await onB.dispose(); // the socket closes without completing first
+    await waitFor('node B to unsubscribe', async () => (await redis.numsub(channel)) === 0);
+    expect(await redis.channels('sb:{u:bob}*')).toEqual([]);
+    await onA.dispose();
+  });
+
+  it('a send while Redis is down fails fast with UNAVAILABLE and the node keeps serving', async () => {
+    const isolated = await startRedis();
+    const node = await startNode({ REDIS_URL: isolated.url });
+    try {
+      const token = await tokenFor('alice');
+      expect((await post(node.url, SEND, { to: 'bob', body: 'up' }, token)).errors).toBeUndefined();
+      await isolated.stop();
+      const startedAt = Date.now();
+      const result = await post(node.url, SEND, { to: 'bob', body: 'down' }, token);
+      expect(result.errors?.[0]?.extensions?.code).toBe('UNAVAILABLE');
+      expect(result.errors?.[0]?.message).toBe('Cannot send message: the message bus is unavailable; retry later');
+      expect(Date.now() - startedAt).toBeLessThan(5_000); // not queued until a reconnect
+      const me = await post(node.url, '{ me }', {}, token);
+      expect(me.data).toEqual({ me: 'alice' }); // the node keeps serving
+    } finally {
+      await node.stop();
+      await isolated.stop();
+    }
+  });
+});
+
+describe('ROUTING=broadcast uses one channel that every node subscribes to', () => {
+  it('has the broadcast channel with one subscriber per node and no per-user channels', async () => {
+    const redis = await startRedis();
+    const nodes = await Promise.all([1, 2].map(() => startNode({ REDIS_URL: redis.url, ROUTING: 'broadcast' })));
+    try {
+      const client = connect((nodes[0] as NodeProcess).wsUrl, await tokenFor('bob'));
+      await subscribeReady(client, { userId: 'bob', sendUrl: (nodes[1] as NodeProcess).url, probeToken: await tokenFor('probe') });
+      expect(await redis.numsub(channels.broadcast)).toBe(2);
+      expect(await redis.channels('sb:{u:*')).toEqual([]);
+      await client.dispose();
+    } finally {
+      await Promise.all(nodes.map((node) => node.stop()));
+      await redis.stop();
+    }
+  });
+});
