@@ -61,9 +61,18 @@ function keyFor(source: Config['jwt']): { key: Uint8Array | JWTVerifyGetKey; alg
   }
 }
 
+const CLAIM_REASONS: Readonly<Record<string, string>> = {
+  check_failed: 'does not match the configuration',
+  missing: 'is missing',
+  invalid: 'is malformed',
+};
+
 function describe(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'Invalid token: it has expired';
-  if (error instanceof errors.JWTClaimValidationFailed) return `Invalid token: claim '${error.claim}' ${error.reason}`;
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    const reason = CLAIM_REASONS[error.reason] ?? 'is not accepted';
+    return `Invalid token: claim '${error.claim}' ${reason}`;
+  }
   if (error instanceof errors.JOSEAlgNotAllowed) return 'Invalid token: its algorithm is not allowed';
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'Invalid token: the signature does not verify';
   if (error instanceof errors.JWKSNoMatchingKey) return 'Invalid token: no key in the JWKS matches it';

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../src/config.ts';
+
+const SECRET = 'x'.repeat(32);
+const fail = (env: Record<string, string>) => {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return { variable: (error as ConfigError).variable, message: (error as Error).message };
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('parseConfig', () => {
+  it('defaults to an in-memory development node on port 4000 with user routing', () => {
+    expect(parseConfig({}, () => 'abc')).toEqual({
+      port: 4000,
+      redisUrl: undefined,
+      routing: 'user',
+      jwt: { kind: 'dev' },
+      jwtIssuer: undefined,
+      jwtAudience: undefined,
+      nodeId: 'node-abc',
+      logLevel: 'info',
+      maxMessageBytes: 4096,
+      production: false,
+    });
+  });
+
+  it('reads every variable', () => {
+    expect(
+      parseConfig({
+        PORT: '8080',
+        REDIS_URL: 'redis://:pw@localhost:6380/1',
+        ROUTING: 'broadcast',
+        JWT_SECRET: SECRET,
+        JWT_ISSUER: 'https://issuer.example',
+        JWT_AUDIENCE: 'switchboard',
+        NODE_ID: 'n1',
+        LOG_LEVEL: 'debug',
+        MAX_MESSAGE_BYTES: '100',
+        NODE_ENV: 'production',
+      }),
+    ).toEqual({
+      port: 8080,
+      redisUrl: 'redis://:pw@localhost:6380/1',
+      routing: 'broadcast',
+      jwt: { kind: 'secret', secret: SECRET },
+      jwtIssuer: 'https://issuer.example',
+      jwtAudience: 'switchboard',
+      nodeId: 'n1',
+      logLevel: 'debug',
+      maxMessageBytes: 100,
+      production: true,
+    });
+  });
+
+  it('treats empty values as unset', () => {
+    expect(parseConfig({ PORT: '', ROUTING: ' ', JWT_SECRET: '' }).port).toBe(4000);
+  });
+
+  it('uses a JWKS URL', () => {
+    expect(parseConfig({ JWT_JWKS_URL: 'https://id.example/.well-known/jwks.json' }).jwt).toEqual({
+      kind: 'jwks',
+      url: 'https://id.example/.well-known/jwks.json',
+    });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT', "Invalid PORT: expected an integer from 0 to 65535: current value 'abc'"],
+    [{ PORT: '70000' }, 'PORT', "Invalid PORT: expected an integer from 0 to 65535: current value '70000'"],
+    [{ PORT: '-1' }, 'PORT', "Invalid PORT: expected an integer from 0 to 65535: current value '-1'"],
+    [{ ROUTING: 'fanout' }, 'ROUTING', "Invalid ROUTING: expected one of user, broadcast: current value 'fanout'"],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', "Invalid LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent: current value 'loud'"],
+    [{ MAX_MESSAGE_BYTES: '0' }, 'MAX_MESSAGE_BYTES', "Invalid MAX_MESSAGE_BYTES: expected an integer from 1 to 1048576: current value '0'"],
+    [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL', "Invalid REDIS_URL: expected a URL starting with redis:// or rediss://: current value 'localhost:6379'"],
+    [{ REDIS_URL: 'http://:hunter2@h' }, 'REDIS_URL', "Invalid REDIS_URL: expected a URL starting with redis:// or rediss://: current value 'http://***@h'"],
+    [{ JWT_SECRET: 'short' }, 'JWT_SECRET', 'Invalid JWT_SECRET: expected at least 32 bytes for HS256: current length 5'],
+    [{ JWT_JWKS_URL: 'ftp://x' }, 'JWT_JWKS_URL', "Invalid JWT_JWKS_URL: expected a URL starting with http:// or https://: current value 'ftp://x'"],
+    [{ JWT_SECRET: SECRET, JWT_JWKS_URL: 'https://x' }, 'JWT_SECRET', 'Invalid JWT_SECRET: set either JWT_SECRET or JWT_JWKS_URL, not both'],
+    [{ NODE_ENV: 'production' }, 'JWT_SECRET', 'Cannot start in production: no JWT configuration: set JWT_SECRET or JWT_JWKS_URL (NODE_ENV is production)'],
+  ])('rejects %j naming the variable, the value and what is allowed', (env, variable, message) => {
+    expect(fail(env)).toEqual({ variable, message });
+  });
+});
