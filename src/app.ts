@@ -1,7 +1,7 @@
 import type { ServerOptions } from 'graphql-ws';
 import { useDevTokenRoute } from './auth/dev-token.ts';
 import { createVerifier } from './auth/verifier.ts';
-import type { Bus } from './bus/bus.ts';
+import type { Bus, HistoryLimits } from './bus/bus.ts';
 import { createMemoryBus } from './bus/memory-bus.ts';
 import { createRedisBus } from './bus/redis-bus.ts';
 import type { Config } from './config.ts';
@@ -35,19 +35,23 @@ export interface App {
 /** Builds a node from its configuration. Nothing connects until {@link App.start}. */
 export function createApp(config: Config, deps: AppDeps = {}): App {
   const logger = (deps.logger ?? silentLogger).child({ nodeId: config.nodeId });
+  const now = deps.now ?? Date.now;
+  const limits: HistoryLimits = {
+    maxPerUser: config.historyMaxPerUser,
+    ttlMs: config.historyTtlSeconds * 1000,
+    idempotencyTtlMs: config.idempotencyTtlSeconds * 1000,
+  };
   const bus: Bus =
     config.redisUrl === undefined
-      ? createMemoryBus()
-      : createRedisBus({ url: config.redisUrl, routing: config.routing, logger });
+      ? createMemoryBus(limits, now)
+      : createRedisBus({ url: config.redisUrl, routing: config.routing, limits, logger, commandTimeoutMs: config.sendTimeoutMs });
   const hub = new Hub(bus);
-  const now = deps.now ?? Date.now;
   const services: Services = {
     nodeId: config.nodeId,
     bus,
     hub,
     maxMessageBytes: config.maxMessageBytes,
     now,
-    newId: () => crypto.randomUUID(),
   };
   const verify = createVerifier(config);
   const development = config.jwt.kind === 'dev';
@@ -70,7 +74,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
           'USING THE FIXED DEVELOPMENT JWT SECRET: anyone can mint tokens at POST /dev/token. Set JWT_SECRET or JWT_JWKS_URL for real use.',
         );
       }
-      await bus.start((message) => hub.deliver(message));
+      await bus.start({ deliver: (message) => hub.deliver(message), resync: () => hub.resync() });
       logger.info(
         { bus: config.redisUrl === undefined ? 'memory' : 'redis', routing: config.routing },
         'switchboard node started',

@@ -24,6 +24,12 @@ export interface Config {
   readonly nodeId: string;
   readonly logLevel: LogLevel;
   readonly maxMessageBytes: number;
+  /** How long a send may wait for Redis to acknowledge before it fails with UNAVAILABLE. */
+  readonly sendTimeoutMs: number;
+  /** Messages retained per recipient. */
+  readonly historyMaxPerUser: number;
+  readonly historyTtlSeconds: number;
+  readonly idempotencyTtlSeconds: number;
   readonly production: boolean;
 }
 
@@ -50,6 +56,10 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; description: string
   { name: 'NODE_ID', description: 'Name of this node in logs and the nodeId query. Default random.' },
   { name: 'LOG_LEVEL', description: 'fatal|error|warn|info|debug|trace|silent. Default info.' },
   { name: 'MAX_MESSAGE_BYTES', description: 'Largest message body in UTF-8 bytes. Default 4096.' },
+  { name: 'SEND_TIMEOUT_MS', description: 'A send Redis has not acknowledged in this time fails with UNAVAILABLE. Default 2000.' },
+  { name: 'HISTORY_MAX_PER_USER', description: 'Messages retained per recipient for resume and the inbox. Default 1000.' },
+  { name: 'HISTORY_TTL_SECONDS', description: 'Age after which a retained message is dropped. Default 604800 (7 days).' },
+  { name: 'IDEMPOTENCY_TTL_SECONDS', description: 'How long a clientMessageId is remembered. Default 86400 (24 h).' },
   { name: 'NODE_ENV', description: "'production' requires JWT_SECRET or JWT_JWKS_URL and disables /dev/token." },
 ];
 
@@ -79,6 +89,10 @@ export function parseConfig(env: Env, randomId: () => string = () => crypto.rand
     nodeId: read('NODE_ID') ?? `node-${randomId()}`,
     logLevel: parseChoice(read, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     maxMessageBytes: parseInteger(read, 'MAX_MESSAGE_BYTES', 4096, 1, 1024 * 1024),
+    sendTimeoutMs: parseInteger(read, 'SEND_TIMEOUT_MS', 2000, 10, 60_000),
+    historyMaxPerUser: parseInteger(read, 'HISTORY_MAX_PER_USER', 1000, 1, 1_000_000),
+    historyTtlSeconds: parseInteger(read, 'HISTORY_TTL_SECONDS', 7 * 24 * 3600, 1, 365 * 24 * 3600),
+    idempotencyTtlSeconds: parseInteger(read, 'IDEMPOTENCY_TTL_SECONDS', 24 * 3600, 1, 30 * 24 * 3600),
     production,
   };
 }

@@ -9,6 +9,4 @@ export interface Services {
   readonly maxMessageBytes: number;
   /** The clock, injected so tests can pin `sentAt`. Epoch milliseconds. */
   readonly now: () => number;
-  /** New message ids. */
-  readonly newId: () => string;
 }

@@ -1,24 +1,59 @@
 import type { Message } from '../domain/message.ts';
 
-/** Receives every message the bus hands to this node. */
-export type Deliver = (message: Message) => void;
+/** A message before the bus stores it: the bus assigns the id (the recipient's cursor). */
+export type MessageDraft = Omit<Message, 'id'>;
+
+/** One page of a recipient's retained messages, oldest first. */
+export interface HistoryPage {
+  readonly items: Message[];
+  /** More retained messages follow the last item. */
+  readonly hasMore: boolean;
+}
+
+/** What a bus reports to its node. */
+export interface BusEvents {
+  /** A message for a user this node holds (in `broadcast` routing: any message). */
+  deliver(message: Message): void;
+  /**
+   * Messages may have been missed (the pub/sub connection dropped and came back): every local
+   * subscription must back-fill from its last delivered id.
+   */
+  resync(): void;
+}
 
 /**
- * Moves messages between nodes. A bus only transports: which local sessions get a message is the
- * hub's business (see `engine/hub.ts`). Implementations: `memory` (one process) and `redis`.
+ * Stores and moves messages. Each recipient has a bounded history; `send` appends to it and
+ * publishes in one atomic step, so a message is delivered live only if it is in history, and history
+ * order is delivery order. Which local sessions get a message is the hub's business
+ * (`engine/hub.ts`). Implementations: `memory` (one process) and `redis`.
  */
 export interface Bus {
-  /** Connects and starts delivering to `deliver`. */
-  start(deliver: Deliver): Promise<void>;
+  /** Connects and starts reporting to `events`. */
+  start(events: BusEvents): Promise<void>;
   /**
-   * Hands `message` to every node that holds a live subscription of `message.toUserId`.
-   * @throws {BusUnavailableError} when the bus did not accept it; it is then not delivered.
+   * Appends `draft` to the recipient's history and publishes it. With `clientMessageId`, a repeat by
+   * the same sender to the same recipient within the idempotency window returns the first message
+   * and stores and publishes nothing.
+   * @throws {BusUnavailableError} when the bus did not acknowledge in time; nothing is sent later.
    */
-  publish(message: Message): Promise<void>;
+  send(draft: MessageDraft, clientMessageId?: string): Promise<Message>;
+  /**
+   * Up to `limit` retained messages of `userId` after the id `after` (from the oldest without it).
+   * @throws {CursorExpiredError} when messages after `after` were dropped by retention.
+   * @throws {BusUnavailableError}
+   */
+  read(userId: string, after: string | undefined, limit: number): Promise<HistoryPage>;
+  /**
+   * A cursor at the end of `userId`'s history: reading after it returns only later messages.
+   * @throws {BusUnavailableError}
+   */
+  tail(userId: string): Promise<string>;
   /** This node now holds `userId`: deliver their messages here. Resolves once that is in effect. */
   attach(userId: string): Promise<void>;
   /** This node no longer holds `userId`. */
   detach(userId: string): Promise<void>;
+  /** True while the bus can take messages (Redis reachable). */
+  ready(): boolean;
   /** Stops delivering and releases connections. */
   close(): Promise<void>;
 }
@@ -26,4 +61,19 @@ export interface Bus {
 /** The bus could not take a message or a subscription (connection down, timeout). */
 export class BusUnavailableError extends Error {
   override readonly name = 'BusUnavailableError';
+}
+
+/** Messages after the requested cursor were dropped by retention (count or age). */
+export class CursorExpiredError extends Error {
+  override readonly name = 'CursorExpiredError';
+}
+
+/** Retention and idempotency settings shared by every bus. */
+export interface HistoryLimits {
+  /** Messages kept per recipient. */
+  readonly maxPerUser: number;
+  /** Age after which a message is dropped, in milliseconds. */
+  readonly ttlMs: number;
+  /** How long a `clientMessageId` is remembered, in milliseconds. */
+  readonly idempotencyTtlMs: number;
 }

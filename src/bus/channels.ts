@@ -1,10 +1,21 @@
 /**
  * Every Redis name switchboard uses, in one place. User names carry the hash tag `{u:<id>}` so a
- * user's channel and keys share one Redis Cluster slot (ready for sharded pub/sub).
+ * user's channel and keys share one Redis Cluster slot (ready for sharded pub/sub), and one script can
+ * touch them atomically.
  */
 export const channels = {
   /** `user` routing: one channel per recipient. */
   user: (userId: string) => `sb:{u:${userId}}:msg`,
   /** `broadcast` routing: the design card's one channel for every message. */
   broadcast: 'sb:broadcast',
+} as const;
+
+export const keys = {
+  /** The recipient's history: a stream whose entry ids are the message ids. */
+  history: (userId: string) => `sb:{u:${userId}}:inbox`,
+  /** The newest id retention dropped from the history (cursors before it are expired). */
+  trimmed: (userId: string) => `sb:{u:${userId}}:trimmed`,
+  /** Remembers the first result of an idempotent send (sender + clientMessageId, per recipient). */
+  sent: (toUserId: string, fromUserId: string, clientMessageId: string) =>
+    `sb:{u:${toUserId}}:sent:${JSON.stringify([fromUserId, clientMessageId])}`,
 } as const;

@@ -1,80 +1,111 @@
 import type { Bus } from '../bus/bus.ts';
 import type { Message } from '../domain/message.ts';
-import { SubscriptionQueue } from './subscription-queue.ts';
+import { MessageStream } from './message-stream.ts';
+
+export interface HubOptions {
+  /** History entries read per page while a stream catches up. Default 100. */
+  readonly pageSize?: number;
+  /** Live messages a stream buffers before it falls back to history. Default 1000. */
+  readonly liveLimit?: number;
+}
 
 /**
- * The node's local dispatch: a map from user id to that user's live subscriptions on this node.
+ * The node's local dispatch: a map from user id to that user's live streams on this node.
  * Delivering costs O(recipient's local sessions); a message for a user with none here is dropped
  * after one map lookup. The hub tells the bus which users it holds (attach on the first local
- * subscription, detach after the last) and keeps those calls ordered per user.
+ * stream, detach after the last) and keeps those calls ordered per user.
  */
 export class Hub {
-  readonly #sessions = new Map<string, Set<SubscriptionQueue<Message>>>();
+  readonly #sessions = new Map<string, Set<MessageStream>>();
   /** Users the bus is attached for (or being attached), as last requested. */
   readonly #attached = new Set<string>();
   /** Per user, the tail of the chain of attach/detach calls, so they never overtake each other. */
   readonly #syncing = new Map<string, Promise<void>>();
   readonly #bus: Bus;
+  readonly #pageSize: number;
+  readonly #liveLimit: number;
 
-  constructor(bus: Bus) {
+  constructor(bus: Bus, options: HubOptions = {}) {
     this.#bus = bus;
+    this.#pageSize = options.pageSize ?? 100;
+    this.#liveLimit = options.liveLimit ?? 1000;
   }
 
-  /** Users with at least one live subscription on this node. */
+  /** Users with at least one live stream on this node. */
   get userCount(): number {
     return this.#sessions.size;
   }
 
-  /** Live subscriptions on this node. */
+  /** Live streams on this node. */
   get subscriptionCount(): number {
     let count = 0;
-    for (const queues of this.#sessions.values()) count += queues.size;
+    for (const streams of this.#sessions.values()) count += streams.size;
     return count;
   }
 
   /**
-   * Starts a subscription to `userId`'s messages. Resolves once the bus delivers them here.
-   * @throws {BusUnavailableError} when the bus could not attach; the subscription is then removed.
+   * Starts a stream of `userId`'s messages: every retained one after `after`, then live; without
+   * `after`, live only. Resolves once the bus delivers the user's messages here.
+   * @throws {BusUnavailableError} when the bus could not attach or read.
+   * @throws {CursorExpiredError} when messages after `after` were dropped by retention.
    */
-  async subscribe(userId: string): Promise<AsyncIterableIterator<Message>> {
-    const queue: SubscriptionQueue<Message> = new SubscriptionQueue(() => this.#remove(userId, queue));
-    let queues = this.#sessions.get(userId);
-    if (queues === undefined) {
-      queues = new Set();
-      this.#sessions.set(userId, queues);
+  async subscribe(userId: string, after?: string): Promise<MessageStream> {
+    const stream: MessageStream = new MessageStream({
+      read: (cursor, limit) => this.#bus.read(userId, cursor, limit),
+      pageSize: this.#pageSize,
+      liveLimit: this.#liveLimit,
+      onEnd: () => this.#remove(userId, stream),
+    });
+    let streams = this.#sessions.get(userId);
+    if (streams === undefined) {
+      streams = new Set();
+      this.#sessions.set(userId, streams);
     }
-    queues.add(queue);
+    streams.add(stream);
+    // Listen first, then look at history: a message sent in between is buffered live and
+    // de-duplicated by id, so nothing falls between the two.
     try {
       await this.#sync(userId);
+      if (after === undefined) {
+        stream.startAt(await this.#bus.tail(userId), false);
+      } else {
+        stream.startAt(after, true);
+        await stream.prime();
+      }
     } catch (error) {
-      queue.end();
+      stream.end();
       throw error;
     }
-    return queue;
+    return stream;
   }
 
-  /** Hands a message from the bus to every local subscription of its recipient. */
+  /** Hands a message from the bus to every local stream of its recipient. */
   deliver(message: Message): void {
-    const queues = this.#sessions.get(message.toUserId);
-    if (queues === undefined) return;
-    for (const queue of queues) queue.push(message);
+    const streams = this.#sessions.get(message.toUserId);
+    if (streams === undefined) return;
+    for (const stream of streams) stream.push(message);
   }
 
-  /** Ends every subscription (node shutdown); their transports see the iterators finish. */
+  /** The bus may have missed messages: every local stream back-fills from its last id. */
+  resync(): void {
+    for (const streams of this.#sessions.values()) for (const stream of streams) stream.resync();
+  }
+
+  /** Ends every stream (node shutdown); their transports see the iterators finish. */
   endAll(): void {
-    for (const queues of [...this.#sessions.values()]) for (const queue of [...queues]) queue.end();
+    for (const streams of [...this.#sessions.values()]) for (const stream of [...streams]) stream.end();
   }
 
-  #remove(userId: string, queue: SubscriptionQueue<Message>): void {
-    const queues = this.#sessions.get(userId);
-    if (queues === undefined || !queues.delete(queue) || queues.size > 0) return;
+  #remove(userId: string, stream: MessageStream): void {
+    const streams = this.#sessions.get(userId);
+    if (streams === undefined || !streams.delete(stream) || streams.size > 0) return;
     this.#sessions.delete(userId);
     // Detach failures are not the client's concern: Redis forgets a dead connection's channels.
     this.#sync(userId).catch(() => {});
   }
 
-  // Brings the bus in line with whether the user has local subscriptions *when this call runs*;
-  // calls are chained per user so a quick unsubscribe/resubscribe never detaches a live user.
+  // Brings the bus in line with whether the user has local streams *when this call runs*; calls are
+  // chained per user so a quick unsubscribe/resubscribe never detaches a live user.
   #sync(userId: string): Promise<void> {
     const previous = this.#syncing.get(userId) ?? Promise.resolve();
     const next = previous

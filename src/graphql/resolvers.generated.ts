@@ -4,6 +4,7 @@ import type { Message as MessageModel } from '../domain/message.ts';
 import type { GraphQLContext } from './context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -16,23 +17,37 @@ export type Scalars = {
   DateTime: { input: string; output: string; }
 };
 
-/** A message from one user to another. `id` is unique; later issues make it the recipient's cursor. */
+/** A message from one user to another. */
 export type Message = {
   __typename?: 'Message';
   body: Scalars['String']['output'];
   /** The authenticated sender (the `sub` claim of the sender's token). */
   fromUserId: Scalars['ID']['output'];
+  /**
+   * The recipient's cursor: ids of one recipient grow strictly in delivery order (`<ms>-<seq>`).
+   * Pass the last one seen as `after` to resume without a gap or a duplicate.
+   */
   id: Scalars['ID']['output'];
   sentAt: Scalars['DateTime']['output'];
   toUserId: Scalars['ID']['output'];
+};
+
+/** A page of the caller's retained messages, oldest first. */
+export type MessagePage = {
+  __typename?: 'MessagePage';
+  /** True when more retained messages follow the last item; pass its id as `after` for the next page. */
+  hasMore: Scalars['Boolean']['output'];
+  items: Array<Message>;
 };
 
 export type Mutation = {
   __typename?: 'Mutation';
   /**
    * Sends `body` to every live session of `toUserId`, on whatever node. The sender is always the
-   * authenticated user. Errors: `UNAUTHENTICATED`, `BAD_USER_INPUT` (empty or oversized body, bad user id),
-   * `UNAVAILABLE` (the bus did not accept the message).
+   * authenticated user. The message is stored in the recipient's history and published in one atomic
+   * step. Errors: `UNAUTHENTICATED`, `BAD_USER_INPUT` (empty or oversized body, bad user id),
+   * `UNAVAILABLE` (the bus did not acknowledge within SEND_TIMEOUT_MS; nothing goes out later, and a retry
+   * with the same `clientMessageId` is safe).
    */
   sendMessage: Message;
 };
@@ -40,6 +55,7 @@ export type Mutation = {
 
 export type MutationSendMessageArgs = {
   body: Scalars['String']['input'];
+  clientMessageId?: InputMaybe<Scalars['ID']['input']>;
   toUserId: Scalars['ID']['input'];
 };
 
@@ -47,14 +63,35 @@ export type Query = {
   __typename?: 'Query';
   /** The authenticated user's id. Errors with `UNAUTHENTICATED` without a valid token. */
   me: Scalars['ID']['output'];
+  /**
+   * The caller's own retained messages, oldest first: those after the cursor `after`, or from the oldest
+   * retained one. `first` is at most 500. Errors: `CURSOR_EXPIRED` (messages after `after` were dropped
+   * by retention: refetch without `after`), `BAD_USER_INPUT` (malformed cursor, `first` out of range).
+   */
+  messages: MessagePage;
   /** The id of the node that answered; handy to see which node a client is on. */
   nodeId: Scalars['ID']['output'];
 };
 
+
+export type QueryMessagesArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
 export type Subscription = {
   __typename?: 'Subscription';
-  /** Messages addressed to the authenticated user, live, in the order the bus delivers them. */
+  /**
+   * Messages addressed to the authenticated user. With `after`, first every retained message after that
+   * cursor, in order, then live ones, with no gap and no duplicate across the switch. Without it, live only.
+   * `CURSOR_EXPIRED` when messages after `after` were dropped by retention.
+   */
   messageReceived: Message;
+};
+
+
+export type SubscriptionMessageReceivedArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -133,7 +170,9 @@ export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Message: ResolverTypeWrapper<MessageModel>;
+  MessagePage: ResolverTypeWrapper<Omit<MessagePage, 'items'> & { items: Array<ResolversTypes['Message']> }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -145,7 +184,9 @@ export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
   DateTime: Scalars['DateTime']['output'];
   ID: Scalars['ID']['output'];
+  Int: Scalars['Int']['output'];
   Message: MessageModel;
+  MessagePage: Omit<MessagePage, 'items'> & { items: Array<ResolversParentTypes['Message']> };
   Mutation: Record<PropertyKey, never>;
   Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
@@ -164,22 +205,29 @@ export type MessageResolvers<ContextType = GraphQLContext, ParentType extends Re
   toUserId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
+export type MessagePageResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MessagePage'] = ResolversParentTypes['MessagePage']> = {
+  hasMore?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  items?: Resolver<Array<ResolversTypes['Message']>, ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   sendMessage?: Resolver<ResolversTypes['Message'], ParentType, ContextType, RequireFields<MutationSendMessageArgs, 'body' | 'toUserId'>>;
 };
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   me?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  messages?: Resolver<ResolversTypes['MessagePage'], ParentType, ContextType, RequireFields<QueryMessagesArgs, 'first'>>;
   nodeId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
-  messageReceived?: SubscriptionResolver<ResolversTypes['Message'], "messageReceived", ParentType, ContextType>;
+  messageReceived?: SubscriptionResolver<ResolversTypes['Message'], "messageReceived", ParentType, ContextType, Partial<SubscriptionMessageReceivedArgs>>;
 };
 
 export type Resolvers<ContextType = GraphQLContext> = {
   DateTime?: GraphQLScalarType;
   Message?: MessageResolvers<ContextType>;
+  MessagePage?: MessagePageResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;

@@ -1,9 +1,9 @@
 import { DateTimeResolver } from 'graphql-scalars';
-import { BusUnavailableError } from '../bus/bus.ts';
-import { byteLength, type Message } from '../domain/message.ts';
-import { userIdProblem } from '../domain/user-id.ts';
+import { BusUnavailableError, CursorExpiredError } from '../bus/bus.ts';
+import type { Message } from '../domain/message.ts';
 import { clientError } from '../errors.ts';
 import type { GraphQLContext } from './context.ts';
+import { checkSendArguments, cursorArgument, pageSizeArgument } from './inputs.ts';
 import type { Resolvers } from './resolvers.generated.ts';
 
 /** The authenticated user's id. @throws UNAUTHENTICATED */
@@ -12,61 +12,66 @@ function requireUser(context: GraphQLContext): string {
   throw clientError('UNAUTHENTICATED', context.authProblem ?? 'Not authenticated: send a bearer token');
 }
 
+/** Maps the bus's expected failures to client errors; anything else stays unexpected (masked). */
+function busError(what: string, error: unknown): unknown {
+  if (error instanceof BusUnavailableError) {
+    return clientError('UNAVAILABLE', `${what}: the message bus is unavailable; retry later`);
+  }
+  if (error instanceof CursorExpiredError) {
+    return clientError(
+      'CURSOR_EXPIRED',
+      `${what}: messages after the cursor were dropped by retention; refetch without 'after'`,
+    );
+  }
+  return error;
+}
+
 export const resolvers: Resolvers = {
   DateTime: DateTimeResolver,
   Query: {
     me: (_parent, _args, context) => requireUser(context),
     nodeId: (_parent, _args, context) => context.services.nodeId,
+    async messages(_parent, args, context) {
+      const userId = requireUser(context);
+      const after = cursorArgument('Cannot read messages', args.after);
+      const first = pageSizeArgument(args.first);
+      try {
+        return await context.services.bus.read(userId, after, first);
+      } catch (error) {
+        throw busError('Cannot read messages', error);
+      }
+    },
   },
   Mutation: {
-    async sendMessage(_parent, { toUserId, body }, context) {
+    async sendMessage(_parent, args, context) {
       const fromUserId = requireUser(context);
       const { services } = context;
-      const toProblem = userIdProblem(toUserId);
-      if (toProblem !== undefined) {
-        throw clientError('BAD_USER_INPUT', `Cannot send message: 'toUserId' is invalid: ${toProblem}`);
-      }
-      if (body.length === 0) throw clientError('BAD_USER_INPUT', "Cannot send message: 'body' is empty");
-      const bytes = byteLength(body);
-      if (bytes > services.maxMessageBytes) {
-        throw clientError(
-          'BAD_USER_INPUT',
-          `Cannot send message: 'body' is longer than ${services.maxMessageBytes} bytes: current length ${bytes}`,
-          { maxBytes: services.maxMessageBytes },
-        );
-      }
-      const message: Message = {
-        id: services.newId(),
-        fromUserId,
-        toUserId,
-        body,
-        sentAt: new Date(services.now()).toISOString(),
-      };
+      checkSendArguments(args, services.maxMessageBytes);
+      const draft = { fromUserId, toUserId: args.toUserId, body: args.body, sentAt: new Date(services.now()).toISOString() };
       try {
-        await services.bus.publish(message);
+        return await services.bus.send(draft, args.clientMessageId ?? undefined);
       } catch (error) {
-        if (error instanceof BusUnavailableError) {
-          throw clientError('UNAVAILABLE', 'Cannot send message: the message bus is unavailable; retry later');
-        }
-        throw error;
+        throw busError('Cannot send message', error);
       }
-      return message;
     },
   },
   Subscription: {
     messageReceived: {
-      async subscribe(_parent, _args, context) {
+      async subscribe(_parent, args, context) {
         const userId = requireUser(context);
+        const after = cursorArgument('Cannot subscribe', args.after);
         try {
-          return await context.services.hub.subscribe(userId);
+          return await context.services.hub.subscribe(userId, after);
         } catch (error) {
-          if (error instanceof BusUnavailableError) {
-            throw clientError('UNAVAILABLE', 'Cannot subscribe: the message bus is unavailable; retry later');
-          }
-          throw error;
+          throw busError('Cannot subscribe', error);
         }
       },
-      resolve: (message: Message) => message,
+      // The stream yields an Error when a later history read fails: throwing it here sends it to the
+      // client as this event's error; the stream then ends, so the subscription completes.
+      resolve: (event: Message | Error) => {
+        if (event instanceof Error) throw busError('Subscription ended', event);
+        return event;
+      },
     },
   },
 };

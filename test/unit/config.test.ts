@@ -24,6 +24,10 @@ describe('parseConfig', () => {
       nodeId: 'node-abc',
       logLevel: 'info',
       maxMessageBytes: 4096,
+      sendTimeoutMs: 2000,
+      historyMaxPerUser: 1000,
+      historyTtlSeconds: 604800,
+      idempotencyTtlSeconds: 86400,
       production: false,
     });
   });
@@ -40,6 +44,10 @@ describe('parseConfig', () => {
         NODE_ID: 'n1',
         LOG_LEVEL: 'debug',
         MAX_MESSAGE_BYTES: '100',
+        SEND_TIMEOUT_MS: '500',
+        HISTORY_MAX_PER_USER: '10',
+        HISTORY_TTL_SECONDS: '60',
+        IDEMPOTENCY_TTL_SECONDS: '120',
         NODE_ENV: 'production',
       }),
     ).toEqual({
@@ -52,6 +60,10 @@ describe('parseConfig', () => {
       nodeId: 'n1',
       logLevel: 'debug',
       maxMessageBytes: 100,
+      sendTimeoutMs: 500,
+      historyMaxPerUser: 10,
+      historyTtlSeconds: 60,
+      idempotencyTtlSeconds: 120,
       production: true,
     });
   });
@@ -74,6 +86,8 @@ describe('parseConfig', () => {
     [{ ROUTING: 'fanout' }, 'ROUTING', "Invalid ROUTING: expected one of user, broadcast: current value 'fanout'"],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', "Invalid LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent: current value 'loud'"],
     [{ MAX_MESSAGE_BYTES: '0' }, 'MAX_MESSAGE_BYTES', "Invalid MAX_MESSAGE_BYTES: expected an integer from 1 to 1048576: current value '0'"],
+    [{ SEND_TIMEOUT_MS: '5' }, 'SEND_TIMEOUT_MS', "Invalid SEND_TIMEOUT_MS: expected an integer from 10 to 60000: current value '5'"],
+    [{ HISTORY_MAX_PER_USER: '1e3' }, 'HISTORY_MAX_PER_USER', "Invalid HISTORY_MAX_PER_USER: expected an integer from 1 to 1000000: current value '1e3'"],
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL', "Invalid REDIS_URL: expected a URL starting with redis:// or rediss://: current value 'localhost:6379'"],
     [{ REDIS_URL: 'http://:hunter2@h' }, 'REDIS_URL', "Invalid REDIS_URL: expected a URL starting with redis:// or rediss://: current value 'http://***@h'"],
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET', 'Invalid JWT_SECRET: expected at least 32 bytes for HS256: current length 5'],

@@ -2,14 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { BusUnavailableError, type Bus } from '../../src/bus/bus.ts';
 import type { Message } from '../../src/domain/message.ts';
 import { Hub } from '../../src/engine/hub.ts';
+import { createMemoryBus } from '../../src/bus/memory-bus.ts';
 
-/** A bus that records attach/detach calls; `failAttach` makes the next attach fail. */
+const LIMITS = { maxPerUser: 100, ttlMs: 60_000, idempotencyTtlMs: 60_000 };
+
+/** The memory bus, recording attach/detach; `failNextAttach` makes the next attach fail. */
 function recordingBus() {
   const calls: string[] = [];
   let failAttach = false;
+  const memory = createMemoryBus(LIMITS);
   const bus: Bus = {
-    async start() {},
-    async publish() {},
+    ...memory,
     async attach(userId) {
       await Promise.resolve();
       if (failAttach) {
@@ -22,13 +25,13 @@ function recordingBus() {
       await Promise.resolve();
       calls.push(`detach ${userId}`);
     },
-    async close() {},
   };
   return { bus, calls, failNextAttach: () => (failAttach = true) };
 }
 
+let sequence = 0;
 const message = (toUserId: string, body = 'hi'): Message => ({
-  id: `${toUserId}-${body}`,
+  id: `${Date.now()}-${++sequence}`,
   fromUserId: 'alice',
   toUserId,
   body,
