@@ -1,0 +1,37 @@
+/**
+ * The public contract every system under test speaks (switchboard, floor, card-literal), in one
+ * place so the load process and both reference servers cannot drift apart.
+ */
+
+/** GraphQL over HTTP and graphql-ws share this path. */
+export const GRAPHQL_PATH = '/graphql';
+
+/** The mutation the load process sends; the floor reads only its variables. */
+export const SEND_MUTATION =
+  'mutation($to:ID!,$body:String!){sendMessage(toUserId:$to,body:$body){id sentAt}}';
+
+/** The subscription every load client holds. */
+export const RECEIVE_SUBSCRIPTION = 'subscription{messageReceived{id fromUserId toUserId body sentAt}}';
+
+/** Counter of messages a node received from the bus, exposed at `GET /metrics` (Prometheus text). */
+export const BUS_RECEIVED_METRIC = 'switchboard_bus_messages_received_total';
+
+/** Redis channel of one recipient in `user` routing (same shape as switchboard's). */
+export const userChannel = (userId: string): string => `sb:{u:${userId}}:msg`;
+
+/** The message every system delivers in `messageReceived`. */
+export interface WireMessage {
+  readonly id: string;
+  readonly fromUserId: string;
+  readonly toUserId: string;
+  readonly body: string;
+  readonly sentAt: string;
+}
+
+/**
+ * The startup line every node prints on stdout (pino's shape): the orchestrator waits for it and
+ * reads the bound port from it.
+ */
+export function listeningLine(port: number, nodeId: string): string {
+  return `${JSON.stringify({ level: 30, time: Date.now(), nodeId, port, path: GRAPHQL_PATH, msg: 'listening' })}\n`;
+}

@@ -1,0 +1,95 @@
+import type { PhaseResult, PhaseSpec } from '../lib/ipc.ts';
+import { totalBusReceived } from '../lib/metrics-scrape.ts';
+import { totalCpuMillis } from '../lib/proc-stats.ts';
+import type { RedisServer } from '../lib/redis.ts';
+import { summarize } from '../lib/stats.ts';
+import type { LoadPool } from './load-pool.ts';
+import type { PhaseSummary } from './types.ts';
+
+/** The processes a phase measures. */
+export interface Subjects {
+  readonly nodePids: readonly number[];
+  readonly nodePorts: readonly number[];
+  readonly redis: RedisServer;
+  readonly pool: LoadPool;
+}
+
+interface Snapshot {
+  readonly nodeCpu: number;
+  readonly redisCpu: number;
+  readonly loadCpu: number;
+  readonly bus: number | undefined;
+  readonly redisOut: number;
+}
+
+async function snapshot(s: Subjects): Promise<Snapshot> {
+  return {
+    nodeCpu: totalCpuMillis(s.nodePids),
+    redisCpu: totalCpuMillis([s.redis.child.pid]),
+    loadCpu: totalCpuMillis(s.pool.pids),
+    bus: await totalBusReceived(s.nodePorts),
+    redisOut: await s.redis.outputBytes(),
+  };
+}
+
+/**
+ * Runs one phase on every load process at once, with CPU, bus and Redis counters read right before
+ * and right after, and sums what everyone measured.
+ */
+export async function measurePhase(
+  s: Subjects,
+  kind: PhaseSummary['kind'],
+  spec: PhaseSpec,
+  timeoutMs: number,
+): Promise<PhaseSummary> {
+  const before = await snapshot(s);
+  const replies = await s.pool.all({ type: 'phase', spec }, 'phase-done', timeoutMs);
+  const after = await snapshot(s);
+  const results = replies.map((reply) => reply.result);
+  const sum = (pick: (r: PhaseResult) => number) => results.reduce((total, r) => total + pick(r), 0);
+  const sent = sum((r) => r.sent);
+  const delivered = sum((r) => r.delivered);
+  const start = Math.min(...results.map((r) => r.firstSendAt).filter(Number.isFinite));
+  const end = Math.max(...results.map((r) => r.lastReceiptAt).filter(Number.isFinite));
+  const durationMs = Number.isFinite(start) && Number.isFinite(end) ? end - start : 0;
+  const nodeCpuMs = after.nodeCpu - before.nodeCpu;
+  return {
+    kind,
+    issued: sum((r) => r.issued),
+    sent,
+    delivered,
+    sendErrors: sum((r) => r.sendErrors),
+    duplicates: sum((r) => r.duplicates),
+    misrouted: sum((r) => r.misrouted),
+    drained: results.every((r) => r.drained),
+    throughput: durationMs > 0 ? (delivered * 1000) / durationMs : 0,
+    durationMs,
+    latency: summarize(results.flatMap((r) => r.latenciesMs)),
+    cpuMsPer1k: delivered > 0 ? (nodeCpuMs * 1000) / delivered : 0,
+    nodeCpuMs,
+    redisCpuMs: after.redisCpu - before.redisCpu,
+    loadCpuMs: after.loadCpu - before.loadCpu,
+    busDeliveriesPerMessage:
+      before.bus === undefined || after.bus === undefined || sent === 0 ? null : (after.bus - before.bus) / sent,
+    redisOutBytesPerMessage: sent > 0 ? (after.redisOut - before.redisOut) / sent : 0,
+    maxLagMs: Math.max(0, ...results.map((r) => r.maxLagMs)),
+    problems: [
+      ...results.flatMap((r) => (r.firstSendError === undefined ? [] : [`send error: ${r.firstSendError}`])),
+      ...replies.flatMap((reply) => reply.problems).slice(0, 20),
+    ],
+  };
+}
+
+/** Everything wrong with a phase that must be reported loudly (empty when delivered == sent and nothing else went wrong). */
+export function phaseFailures(phase: PhaseSummary): string[] {
+  const label = phase.kind === 'full' ? 'full-speed' : 'fixed-rate';
+  const failures: string[] = [];
+  if (phase.delivered !== phase.sent) {
+    failures.push(`${label}: DELIVERED ${phase.delivered} != SENT ${phase.sent} (${phase.sent - phase.delivered} missing${phase.drained ? '' : ', not drained in time'})`);
+  }
+  if (phase.sendErrors > 0) failures.push(`${label}: ${phase.sendErrors} sends failed`);
+  if (phase.duplicates > 0) failures.push(`${label}: ${phase.duplicates} duplicate deliveries`);
+  if (phase.misrouted > 0) failures.push(`${label}: ${phase.misrouted} deliveries to the wrong user`);
+  for (const problem of phase.problems) failures.push(`${label}: ${problem}`);
+  return failures;
+}

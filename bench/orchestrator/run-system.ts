@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startChild, type Child } from '../lib/child-process.ts';
+import type { PhaseSpec } from '../lib/ipc.ts';
+import { totalRssKib } from '../lib/proc-stats.ts';
+import { startRedis } from '../lib/redis.ts';
+import { LoadPool } from './load-pool.ts';
+import { measurePhase, phaseFailures, type Subjects } from './measure.ts';
+import { SYSTEMS, type SystemName } from './systems.ts';
+import type { RunResult, Scenario, Settings } from './types.ts';
+
+/** Reads the port from a node's `"msg":"listening"` JSON line. */
+function listeningPort(line: string): number | undefined {
+  if (!line.includes('"listening"')) return undefined;
+  try {
+    const value = JSON.parse(line) as { msg?: unknown; port?: unknown };
+    return value.msg === 'listening' && typeof value.port === 'number' ? value.port : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One system in one scenario, from scratch: a private redis-server, N nodes, the load processes;
+ * connect and subscribe every user, prove the subscriptions live, warm up, then the measured
+ * full-speed and fixed-rate phases. Everything started is stopped again, whatever happens.
+ */
+export async function runSystem(name: SystemName, scenario: Scenario, settings: Settings): Promise<RunResult> {
+  const result: RunResult = { system: name, scenario, failures: [] };
+  const cleanups: Array<() => Promise<void>> = [];
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`run exceeded ${settings.runTimeoutSeconds} s`)), settings.runTimeoutSeconds * 1000);
+    });
+    await Promise.race([execute(name, scenario, settings, result, cleanups), timeout]);
+  } catch (error) {
+    result.failures.push(`run aborted: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    clearTimeout(timer);
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  }
+  return result;
+}
+
+async function execute(
+  name: SystemName,
+  scenario: Scenario,
+  settings: Settings,
+  result: RunResult,
+  cleanups: Array<() => Promise<void>>,
+): Promise<void> {
+  if (scenario.history === 'on') throw new Error('history on is not supported yet');
+  const system = SYSTEMS[name];
+  const secret = randomBytes(32).toString('hex');
+  const redis = await startRedis();
+  cleanups.push(() => redis.stop());
+
+  const nodes: Array<{ child: Child; port: number }> = [];
+  cleanups.push(async () => void (await Promise.all(nodes.map((node) => node.child.stop()))));
+  const profiling = settings.profileDir !== undefined && name.startsWith('switchboard');
+  for (let i = 0; i < scenario.nodes; i++) {
+    const { child, value: port } = await startChild({
+      name: `${name} node ${i}`,
+      command: process.execPath,
+      args: [...(profiling ? ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`] : []), system.script],
+      env: { PORT: '0', REDIS_URL: redis.url, JWT_SECRET: secret, NODE_ID: `n${i}`, LOG_LEVEL: 'info', ...system.env },
+      ready: listeningPort,
+      timeoutMs: 30_000,
+    });
+    nodes.push({ child, port });
+  }
+  const nodePids = nodes.map((node) => node.child.pid);
+
+  const pool = new LoadPool(settings.loadProcesses);
+  cleanups.push(() => pool.close());
+  const workers = settings.loadProcesses;
+  const s: Subjects = { nodePids, nodePorts: nodes.map((node) => node.port), redis, pool };
+  await pool.init(
+    { ports: s.nodePorts, secret, seed: settings.seed, bodyBytes: scenario.bodyBytes, connectConcurrency: settings.connectConcurrency },
+    scenario.users,
+  );
+
+  await sleep(500);
+  result.rssBeforeKib = totalRssKib(nodePids);
+  const connectStart = performance.now();
+  const connected = await pool.all({ type: 'connect' }, 'connected', 300_000);
+  result.connectMs = performance.now() - connectStart;
+  const failures = connected.flatMap((reply) => reply.failures);
+  if (failures.length > 0) throw new Error(`users could not connect, e.g. ${failures.slice(0, 3).join('; ')}`);
+
+  const probed = await pool.all({ type: 'probe', sample: settings.probeSample, timeoutMs: 60_000 }, 'probed', 120_000);
+  result.probeMs = Math.max(...probed.map((reply) => reply.ms));
+  result.probed = probed.reduce((total, reply) => total + reply.probed, 0);
+  const missing = probed.flatMap((reply) => reply.missing);
+  if (missing.length > 0) throw new Error(`subscriptions never went live for ${missing.slice(0, 5).join(', ')}`);
+  await sleep(1000);
+  result.rssAfterKib = totalRssKib(nodePids);
+  result.rssPerUserKib = (result.rssAfterKib - result.rssBeforeKib) / scenario.users;
+
+  const drainMs = settings.drainSeconds * 1000;
+  const phaseTimeout = (seconds: number) => (seconds + settings.drainSeconds + 30) * 1000;
+  const perWorker = (total: number) => Math.max(1, Math.round(total / workers));
+  const warmup: PhaseSpec = {
+    tag: 'w',
+    mode: 'window',
+    messages: perWorker(settings.warmupMessages),
+    window: perWorker(settings.window),
+    maxSeconds: settings.warmupSeconds,
+    drainMs,
+  };
+  await s.pool.all({ type: 'phase', spec: warmup }, 'phase-done', phaseTimeout(settings.warmupSeconds));
+
+  const full: PhaseSpec = { ...warmup, tag: 'f', messages: perWorker(settings.messages), maxSeconds: settings.fullSeconds };
+  result.full = await measurePhase(s, 'full', full, phaseTimeout(settings.fullSeconds));
+  result.failures.push(...phaseFailures(result.full));
+
+  if (!result.full.drained) {
+    result.rateSkipped = 'the full-speed phase did not drain';
+  } else if (result.full.throughput < settings.rate) {
+    result.rateSkipped = `cannot sustain ${settings.rate} msg/s (full speed: ${Math.round(result.full.throughput)} msg/s)`;
+  } else {
+    const rate: PhaseSpec = {
+      tag: 'r',
+      mode: 'rate',
+      rate: settings.rate / workers,
+      seconds: settings.rateSeconds,
+      maxInFlight: 5000,
+      drainMs,
+    };
+    result.rate = await measurePhase(s, 'rate', rate, phaseTimeout(settings.rateSeconds));
+    result.failures.push(...phaseFailures(result.rate));
+  }
+}

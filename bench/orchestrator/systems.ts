@@ -1,0 +1,63 @@
+import { fileURLToPath } from 'node:url';
+
+/** A system under test: how to start one of its nodes. All of them speak the same contract. */
+export interface System {
+  /** Name in the report. */
+  readonly name: SystemName;
+  readonly script: string;
+  /** Extra environment for each node. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly description: string;
+}
+
+export type SystemName = 'switchboard-user' | 'switchboard-broadcast' | 'floor' | 'card-literal';
+
+export const SYSTEM_NAMES: readonly SystemName[] = ['switchboard-user', 'switchboard-broadcast', 'floor', 'card-literal'];
+
+const repoFile = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
+const benchFile = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
+
+/**
+ * The switchboard entry point: the repo's own build (dist/main.js), or SWITCHBOARD_MAIN to compare
+ * another build (e.g. a worktree of an older commit).
+ */
+const switchboardMain = process.env['SWITCHBOARD_MAIN'] ?? repoFile('dist/main.js');
+
+/** Every system, in report order. */
+export const SYSTEMS: Readonly<Record<SystemName, System>> = {
+  'switchboard-user': {
+    name: 'switchboard-user',
+    script: switchboardMain,
+    env: { ROUTING: 'user', NODE_ENV: 'production' },
+    description: 'switchboard, ROUTING=user (one Redis channel per recipient)',
+  },
+  'switchboard-broadcast': {
+    name: 'switchboard-broadcast',
+    script: switchboardMain,
+    env: { ROUTING: 'broadcast', NODE_ENV: 'production' },
+    description: 'switchboard, ROUTING=broadcast (one channel, every node receives every message)',
+  },
+  floor: {
+    name: 'floor',
+    script: benchFile('floor/server.js'),
+    env: {},
+    description: 'bench/floor: node:http + ws + ioredis, no GraphQL execution, one channel per user',
+  },
+  'card-literal': {
+    name: 'card-literal',
+    script: benchFile('card-literal/server.js'),
+    env: {},
+    description: 'bench/card-literal: yoga + graphql-ws + RedisPubSub, withFilter on one topic',
+  },
+};
+
+/** Parses a comma-separated list of system names. @throws on an unknown name. */
+export function parseSystems(list: string): SystemName[] {
+  return list.split(',').map((raw) => {
+    const name = SYSTEM_NAMES.find((candidate) => candidate === raw.trim());
+    if (name === undefined) {
+      throw new Error(`Invalid --systems: expected names from ${SYSTEM_NAMES.join(', ')}: current value '${raw}'`);
+    }
+    return name;
+  });
+}

@@ -1,0 +1,103 @@
+import type { LatencySummary } from '../lib/stats.ts';
+import type { SystemName } from './systems.ts';
+
+/** One point of the scenario matrix. */
+export interface Scenario {
+  readonly users: number;
+  readonly nodes: number;
+  readonly bodyBytes: number;
+  /**
+   * Message history (issue "guarantees"). Switchboard has no history yet, so only 'off' runs; when
+   * it lands, map 'on' to the node environment in `run-system.ts` and add it to the matrix.
+   */
+  readonly history: 'off' | 'on';
+}
+
+/** Everything that shapes the load, identical for every system in one report. */
+export interface Settings {
+  /** Full-speed phase: messages in total, at most `window` outstanding, at most `fullSeconds`. */
+  readonly messages: number;
+  readonly window: number;
+  readonly fullSeconds: number;
+  /** Fixed-rate phase: messages per second in total, for `rateSeconds`. */
+  readonly rate: number;
+  readonly rateSeconds: number;
+  /** Unmeasured full-speed warm-up before the measured phases (JIT, connection pools). */
+  readonly warmupMessages: number;
+  readonly warmupSeconds: number;
+  /** How long a phase may take to deliver its last messages after sending stopped. */
+  readonly drainSeconds: number;
+  /** Users probed per load process before measuring (all of them when the count is smaller). */
+  readonly probeSample: number;
+  readonly loadProcesses: number;
+  readonly connectConcurrency: number;
+  readonly seed: number;
+  /** Hard limit on one system's run in one scenario. */
+  readonly runTimeoutSeconds: number;
+  /** Directory for `--cpu-prof` output of switchboard nodes, when profiling. */
+  readonly profileDir: string | undefined;
+}
+
+/** What one measured phase produced, summed over nodes and load processes. */
+export interface PhaseSummary {
+  readonly kind: 'full' | 'rate';
+  readonly issued: number;
+  readonly sent: number;
+  readonly delivered: number;
+  readonly sendErrors: number;
+  readonly duplicates: number;
+  readonly misrouted: number;
+  readonly drained: boolean;
+  /** Delivered messages per second, first send to last receipt. */
+  readonly throughput: number;
+  readonly durationMs: number;
+  readonly latency: LatencySummary;
+  /** CPU of all node processes during the phase, per 1,000 delivered messages. */
+  readonly cpuMsPer1k: number;
+  readonly nodeCpuMs: number;
+  readonly redisCpuMs: number;
+  readonly loadCpuMs: number;
+  /** Sum over nodes of the bus-received counter delta / sent; `null` when a node has no /metrics. */
+  readonly busDeliveriesPerMessage: number | null;
+  /** Bytes Redis wrote to its clients per sent message (covers publish replies and pushes to nodes). */
+  readonly redisOutBytesPerMessage: number;
+  readonly maxLagMs: number;
+  readonly problems: readonly string[];
+}
+
+/** One system in one scenario. `failures` lists everything that must not happen, loudly. */
+export interface RunResult {
+  readonly system: SystemName;
+  readonly scenario: Scenario;
+  readonly failures: string[];
+  connectMs?: number;
+  probeMs?: number;
+  probed?: number;
+  rssBeforeKib?: number;
+  rssAfterKib?: number;
+  rssPerUserKib?: number;
+  full?: PhaseSummary;
+  rate?: PhaseSummary;
+  /** Why the fixed-rate phase did not run. */
+  rateSkipped?: string;
+}
+
+/** Machine the report was produced on. */
+export interface Machine {
+  readonly cpus: number;
+  readonly cpuModel: string;
+  readonly memoryGib: number;
+  readonly kernel: string;
+  readonly node: string;
+  readonly redis: string;
+  readonly openFileLimit: number;
+}
+
+export interface Report {
+  readonly startedAt: string;
+  finishedAt: string;
+  readonly command: string;
+  readonly machine: Machine;
+  readonly settings: Settings;
+  readonly runs: RunResult[];
+}

@@ -1,0 +1,69 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openFileLimit } from './lib/proc-stats.ts';
+import { parseOptions } from './orchestrator/options.ts';
+import { runSystem } from './orchestrator/run-system.ts';
+import type { Report, RunResult } from './orchestrator/types.ts';
+import { describeMachine } from './report/machine.ts';
+import { num } from './report/format.ts';
+import { renderReport } from './report/render-report.ts';
+import { scenarioLabel } from './report/render-table.ts';
+import { updateDoc } from './report/update-doc.ts';
+
+// `npm run bench` / `npm run bench:smoke`: every scenario × every system, one after the other, then
+// the JSON and Markdown report. Exits 1 when any run lost, duplicated or misrouted a message, or failed.
+
+const options = parseOptions(process.argv.slice(2));
+const { settings } = options;
+
+const limit = openFileLimit();
+const needed = Math.max(...options.scenarios.map((s) => Math.ceil(s.users / Math.min(s.nodes, settings.loadProcesses)))) + 500;
+if (limit < needed) {
+  process.stderr.write(`Cannot run: the open-file limit is ${limit} and this matrix needs about ${needed} per process: raise it (ulimit -n ${needed}) or use more --load-procs\n`);
+  process.exit(2);
+}
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const summary = (run: RunResult) => {
+  const f = run.full;
+  const head = `  ${run.system.padEnd(22)} connect ${num((run.connectMs ?? Number.NaN) / 1000)} s, RSS/user ${num(run.rssPerUserKib)} KiB`;
+  const full = f === undefined ? '' : `, ${num(f.throughput)} msg/s, p99 ${num(f.latency.p99)} ms, CPU ${num(f.cpuMsPer1k)} ms/1k, bus ${num(f.busDeliveriesPerMessage)}/msg, delivered ${f.delivered}/${f.sent}`;
+  const rate = run.rate === undefined ? ` | rate: ${run.rateSkipped ?? 'n/a'}` : ` | @${settings.rate}/s p99 ${num(run.rate.latency.p99)} ms, delivered ${run.rate.delivered}/${run.rate.sent}`;
+  return `${head}${full}${rate}${run.failures.length > 0 ? `\n    ⚠ ${run.failures.join('\n    ⚠ ')}` : ''}`;
+};
+
+const report: Report = {
+  startedAt: new Date().toISOString(),
+  finishedAt: '',
+  command: `npm run ${options.preset === 'smoke' ? 'bench:smoke' : 'bench'}${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+  machine: describeMachine(),
+  settings,
+  runs: [],
+};
+if (settings.profileDir !== undefined) mkdirSync(settings.profileDir, { recursive: true });
+
+for (const scenario of options.scenarios) {
+  log(`scenario ${scenarioLabel(scenario)}`);
+  for (const system of options.systems) {
+    const run = await runSystem(system, scenario, settings);
+    report.runs.push(run);
+    log(summary(run));
+  }
+}
+report.finishedAt = new Date().toISOString();
+
+const stamp = report.startedAt.replace(/[:.]/gu, '-');
+const base = join(options.outDir, `${options.preset === 'smoke' ? 'smoke-' : ''}${stamp}`);
+mkdirSync(options.outDir, { recursive: true });
+const markdown = renderReport(report);
+writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 1)}\n`);
+writeFileSync(`${base}.md`, markdown);
+if (options.writeDoc) updateDoc('BENCHMARKS.md', markdown);
+log(`\n${markdown}`);
+log(`report: ${base}.json, ${base}.md${options.writeDoc ? ', BENCHMARKS.md' : ''}`);
+
+const failed = report.runs.filter((run) => run.failures.length > 0);
+if (failed.length > 0) {
+  log(`\n⚠ ${failed.length} of ${report.runs.length} runs FAILED (delivered != sent, errors, or aborted): see above`);
+  process.exit(1);
+}
