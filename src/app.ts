@@ -8,6 +8,7 @@ import type { Config } from './config.ts';
 import { Hub } from './engine/hub.ts';
 import { silentLogger, type Logger } from './log.ts';
 import type { Services } from './services.ts';
+import { useDemoPage } from './transport/demo-page.ts';
 import { createGraphqlWsOptions } from './transport/graphql-ws.ts';
 import { createHttpTransport, GRAPHQL_PATH } from './transport/http.ts';
 
@@ -60,7 +61,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     verify,
     logger,
     graphiql: !config.production,
-    plugins: development ? [useDevTokenRoute(now)] : [],
+    plugins: [useDemoPage({ graphqlPath: GRAPHQL_PATH }), ...(development ? [useDevTokenRoute(now)] : [])],
   });
   return {
     fetch: (request) => yoga.fetch(request),

@@ -1,0 +1,54 @@
+import type { Plugin } from 'graphql-yoga';
+import { DEMO_CSS, DEMO_HTML } from './demo-assets.ts';
+import { demoClient, type DemoClientOptions } from './demo-client.ts';
+
+/**
+ * Everything the page loads comes from this node: the markup, the style, the script, and the
+ * GraphQL endpoint (HTTP and WebSocket, which `'self'` covers in `connect-src`).
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  'img-src data:',
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/**
+ * Serves the demo page at `GET /` (also `/demo.css` and `/demo.js`): pick a user name (a development
+ * token from `POST /dev/token`, or a pasted token when the server issues none), see messages arrive
+ * live over graphql-ws, send to another user, and see which node holds the socket.
+ * `HEAD` is answered too; other methods on these paths get 405.
+ */
+export function useDemoPage(options: DemoClientOptions): Plugin {
+  const assets = new Map<string, { body: string; type: string }>([
+    ['/', { body: DEMO_HTML, type: 'text/html; charset=utf-8' }],
+    ['/demo.css', { body: DEMO_CSS, type: 'text/css; charset=utf-8' }],
+    // The client is a self-contained function; the browser gets its compiled source, called once.
+    ['/demo.js', { body: `(${demoClient.toString()})(${JSON.stringify(options)});\n`, type: 'text/javascript; charset=utf-8' }],
+  ]);
+  return {
+    onRequest({ request, url, endResponse, fetchAPI }) {
+      const asset = assets.get(url.pathname);
+      if (asset === undefined) return;
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
+        return;
+      }
+      endResponse(
+        new fetchAPI.Response(request.method === 'HEAD' ? null : asset.body, {
+          status: 200,
+          headers: {
+            'content-type': asset.type,
+            'cache-control': 'no-cache',
+            'x-content-type-options': 'nosniff',
+            'content-security-policy': CONTENT_SECURITY_POLICY,
+          },
+        }),
+      );
+    },
+  };
+}
