@@ -68,7 +68,11 @@ export const PROBE_SENDER = 'probe';
  * Subscribes to `messageReceived` and collects what arrives. Probe messages (from {@link PROBE_SENDER})
  * are counted separately: {@link subscribeReady} uses them to know the subscription is live.
  */
-export function subscribeInbox(client: Client, query = MESSAGES): Inbox & { probes: number } {
+export function subscribeInbox(
+  client: Client,
+  query = MESSAGES,
+  variables: Record<string, unknown> = {},
+): Inbox & { probes: number } {
   const inbox = {
     messages: [] as ReceivedMessage[],
     errors: [] as unknown[],
@@ -80,7 +84,7 @@ export function subscribeInbox(client: Client, query = MESSAGES): Inbox & { prob
     dispose: () => {},
   };
   inbox.dispose = client.subscribe<{ messageReceived: ReceivedMessage }>(
-    { query },
+    { query, variables },
     {
       next: (result) => {
         const message = result.data?.messageReceived;

@@ -1,10 +1,19 @@
 import type { Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connect, post, SEND, subscribeReady, type Inbox } from '../helpers/graphql-client.ts';
+import { connect, post, SEND, subscribeInbox, subscribeReady, type Inbox } from '../helpers/graphql-client.ts';
 import type { NodeProcess } from '../helpers/node-process.ts';
 import { readSse } from '../helpers/sse.ts';
 import { tokenFor } from '../helpers/tokens.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+
+/** Targets start their nodes with this HISTORY_MAX_PER_USER, so retention is quick to exceed. */
+export const HISTORY_LIMIT = 120;
+
+const RESUME = 'subscription($after: ID) { messageReceived(after: $after) { id fromUserId toUserId body sentAt } }';
+const PAGE = 'query($after: ID, $first: Int) { messages(after: $after, first: $first) { items { id body } hasMore } }';
+const SEND_KEYED = `mutation($to: ID!, $body: String!, $key: ID) {
+  sendMessage(toUserId: $to, body: $body, clientMessageId: $key) { id }
+}`;
 
 /** What a delivery-suite target provides: running nodes (one for the memory bus, several for Redis). */
 export interface DeliveryTarget {
@@ -123,6 +132,76 @@ export function describeDelivery(name: string, start: () => Promise<DeliveryTarg
       } finally {
         stream.close();
       }
+    });
+
+    it('a user offline while 100 messages arrive gets all 100 in order on subscribing with after, then live ones', async () => {
+      const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+      const seen = await send(alice, bob, 'seen before going offline', 0);
+      const sent = [];
+      for (let i = 0; i < 100; i++) sent.push(await send(alice, bob, `offline ${i}`, i));
+      const client = connect(node(1).wsUrl, await tokenFor(bob));
+      clients.push(client);
+      const inbox = subscribeInbox(client, RESUME, { after: seen.id });
+      await inbox.waitForCount(100);
+      const live = await send(alice, bob, 'live', 0);
+      await inbox.waitForCount(101);
+      expect(inbox.messages.map((m) => m.id)).toEqual([...sent.map((m) => m.id), live.id]);
+      expect(inbox.messages[0]?.body).toBe('offline 0');
+    });
+
+    it('pages through the inbox with messages(after, first)', async () => {
+      const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+      const sent = [];
+      for (let i = 0; i < 5; i++) sent.push(await send(alice, bob, `p${i}`, i));
+      const token = await tokenFor(bob);
+      const first = await post(node(0).url, PAGE, { first: 3 }, token);
+      expect(first).toEqual({ data: { messages: { items: sent.slice(0, 3).map(({ id, body }) => ({ id, body })), hasMore: true } } });
+      const second = await post(node(1).url, PAGE, { after: sent[2]!.id, first: 3 }, token);
+      expect(second).toEqual({ data: { messages: { items: sent.slice(3).map(({ id, body }) => ({ id, body })), hasMore: false } } });
+      const other = await post(node(0).url, PAGE, {}, await tokenFor(alice));
+      expect(other).toEqual({ data: { messages: { items: [], hasMore: false } } }); // only the caller's own inbox
+    });
+
+    it('duplicate clientMessageId sends, concurrently on every node, deliver once and return the same message', async () => {
+      const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+      const inbox = await session(bob, 0);
+      const token = await tokenFor(alice);
+      const results = await Promise.all(
+        [0, 1, 2, 0, 1, 2].map((i) => post(node(i).url, SEND_KEYED, { to: bob, body: 'once', key: 'same-key' }, token)),
+      );
+      const ids = new Set(results.map((r) => (r.data as { sendMessage: { id: string } }).sendMessage.id));
+      expect(ids.size).toBe(1);
+      await send(alice, bob, 'fence', 1);
+      await inbox.waitForCount(2);
+      expect(inbox.messages.map((m) => m.body)).toEqual(['once', 'fence']);
+    });
+
+    it('answers CURSOR_EXPIRED for a cursor past retention and BAD_USER_INPUT for a malformed one', async () => {
+      const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+      const first = await send(alice, bob, 'first', 0);
+      // first and the one after it are dropped: messages after the cursor `first` are gone.
+      for (let i = 0; i <= HISTORY_LIMIT; i++) await send(alice, bob, `push ${i}`, i);
+      const token = await tokenFor(bob);
+      const query = await post(node(0).url, PAGE, { after: first.id }, token);
+      expect(query.errors?.[0]?.extensions?.code).toBe('CURSOR_EXPIRED');
+      const client = connect(node(1).wsUrl, token);
+      clients.push(client);
+      const expired = subscribeInbox(client, RESUME, { after: `${Date.now() - 30 * 24 * 3600 * 1000}-0` });
+      await waitFor('the subscription to fail', () => expired.errors.length > 0);
+      expect(expired.errors).toEqual([
+        expect.objectContaining({
+          message: "Cannot subscribe: messages after the cursor were dropped by retention; refetch without 'after'",
+          extensions: { code: 'CURSOR_EXPIRED' },
+        }),
+      ]);
+      await waitFor('the subscription to end after the error', () => expired.completed);
+      const malformed = await post(node(0).url, PAGE, { after: 'yesterday' }, token);
+      expect(malformed.errors?.[0]).toMatchObject({
+        message: "Cannot read messages: 'after' is not a message id (expected <ms>-<seq>): current value 'yesterday'",
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+      const tooMany = await post(node(0).url, PAGE, { first: 501 }, token);
+      expect(tooMany.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     });
 
     it('refuses to subscribe over SSE without a token: UNAUTHENTICATED', async () => {

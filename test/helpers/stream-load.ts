@@ -1,0 +1,66 @@
+import { expect } from 'vitest';
+import { compareIds } from '../../src/domain/cursor.ts';
+import type { ReceivedMessage } from './graphql-client.ts';
+import { sendReliably, type Attempt } from './reliable-sender.ts';
+import type { ResumingInbox } from './resuming-inbox.ts';
+import { waitFor } from './wait-for.ts';
+
+/**
+ * Sends `count` messages round-robin to `users` with `concurrency` in flight, each with a unique
+ * clientMessageId and retried like a careful app. `onProgress(n)` runs after the n-th success, so
+ * a test can inject a fault mid-stream.
+ */
+export async function streamMessages(options: {
+  urls: () => readonly string[];
+  token: string;
+  users: readonly string[];
+  count: number;
+  concurrency: number;
+  attempts?: Attempt[];
+  onProgress?: (sent: number) => Promise<void> | void;
+}): Promise<ReceivedMessage[]> {
+  const sent: ReceivedMessage[] = [];
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < options.count; i = next++) {
+      const message = await sendReliably({
+        urls: options.urls(),
+        token: options.token,
+        to: options.users[i % options.users.length] as string,
+        body: `n:${i}`,
+        key: `k-${i}`,
+        ...(options.attempts === undefined ? {} : { attempts: options.attempts }),
+      });
+      sent.push(message);
+      await options.onProgress?.(sent.length);
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  return sent;
+}
+
+/**
+ * Waits until every inbox holds what was sent to its user, then checks the delivery log message by
+ * message: each user received exactly the messages sent to them, once each, in id order.
+ */
+export async function expectExactlyOnceInOrder(
+  sent: readonly ReceivedMessage[],
+  inboxes: ReadonlyMap<string, ResumingInbox>,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const expected = new Map<string, string[]>();
+  for (const message of [...sent].sort((a, b) => compareIds(a.id, b.id))) {
+    const ids = expected.get(message.toUserId) ?? [];
+    ids.push(message.id);
+    expected.set(message.toUserId, ids);
+  }
+  await waitFor(
+    'every user to receive everything sent to them',
+    () => [...inboxes].every(([user, inbox]) => inbox.messages.length >= (expected.get(user)?.length ?? 0)),
+    { timeoutMs },
+  );
+  for (const [user, inbox] of inboxes) {
+    expect({ user, ids: inbox.messages.map((m) => m.id) }).toEqual({ user, ids: expected.get(user) ?? [] });
+    expect(inbox.errors).toEqual([]);
+  }
+}

@@ -1,0 +1,113 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startNode, type NodeProcess } from '../helpers/node-process.ts';
+import type { Attempt } from '../helpers/reliable-sender.ts';
+import { startRedis, type RedisProcess } from '../helpers/redis-server.ts';
+import { resumingInbox, type ResumingInbox } from '../helpers/resuming-inbox.ts';
+import { expectExactlyOnceInOrder, streamMessages } from '../helpers/stream-load.ts';
+import { tokenFor } from '../helpers/tokens.ts';
+
+/** Everything a fault test starts, torn down after each test whatever happened. */
+const running: Array<{ stop(): Promise<void> }> = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).reverse().map((part) => part.stop()));
+});
+
+async function cluster(count: number, env: Record<string, string>, redisOptions = {}) {
+  const redis: RedisProcess = await startRedis(redisOptions);
+  running.push(redis);
+  const nodes: NodeProcess[] = await Promise.all(
+    Array.from({ length: count }, (_, i) => startNode({ REDIS_URL: redis.url, NODE_ID: `fault-${i}`, ...env })),
+  );
+  running.push(...nodes);
+  return { redis, nodes };
+}
+
+/** One resuming client per user, users spread over the nodes; all start from a cursor before any send. */
+function connectUsers(prefix: string, count: number, nodes: readonly NodeProcess[]): Map<string, ResumingInbox> {
+  const after = `${Date.now() - 1_000}-0`;
+  const inboxes = new Map<string, ResumingInbox>();
+  for (let i = 0; i < count; i++) {
+    const user = `${prefix}-${i}`;
+    const order = [...nodes.slice(i % nodes.length), ...nodes.slice(0, i % nodes.length)];
+    const inbox = resumingInbox({ wsUrls: order.map((n) => n.wsUrl), token: () => tokenFor(user), after });
+    inboxes.set(user, inbox);
+    running.push(inbox);
+  }
+  return inboxes;
+}
+
+describe('failures become "reconnect and resume"', () => {
+  it('SIGKILL one of two nodes while 2,000 messages stream to 50 users: every user gets every message once, in order', async () => {
+    const { nodes } = await cluster(2, {});
+    const [survivor, victim] = nodes as [NodeProcess, NodeProcess];
+    const inboxes = connectUsers('kill', 50, nodes);
+    const users = [...inboxes.keys()];
+    let alive: readonly NodeProcess[] = nodes;
+    const sent = await streamMessages({
+      urls: () => alive.map((n) => n.url),
+      token: await tokenFor('sender'),
+      users,
+      count: 2_000,
+      concurrency: 8,
+      onProgress: async (n) => {
+        if (n === 600) {
+          await victim.kill();
+          alive = [survivor];
+        }
+      },
+    });
+    await expectExactlyOnceInOrder(sent, inboxes);
+    const moved = users.filter((_, i) => i % 2 === 1).map((u) => inboxes.get(u)!.reconnects);
+    expect(Math.min(...moved)).toBeGreaterThan(0); // the victim's clients did reconnect
+  });
+
+  it('restarting Redis (AOF, appendfsync always) mid-stream loses no acknowledged send; sends during the outage fail fast with UNAVAILABLE', async () => {
+    const timeoutMs = 500;
+    const { redis, nodes } = await cluster(2, { SEND_TIMEOUT_MS: String(timeoutMs) }, { aof: true });
+    const inboxes = connectUsers('restart', 20, nodes);
+    const attempts: Attempt[] = [];
+    let outage: Promise<void> | undefined;
+    const sent = await streamMessages({
+      urls: () => nodes.map((n) => n.url),
+      token: await tokenFor('sender'),
+      users: [...inboxes.keys()],
+      count: 600,
+      concurrency: 4,
+      attempts,
+      onProgress: (n) => {
+        if (n === 200) {
+          outage = (async () => {
+            await redis.kill();
+            await new Promise((resolve) => setTimeout(resolve, 1_000));
+            await redis.restart();
+          })();
+        }
+      },
+    });
+    await outage;
+    const failed = attempts.filter((a) => a.outcome !== 'ok');
+    expect(failed.length).toBeGreaterThan(0); // the outage was real
+    expect(failed.every((a) => a.outcome === 'unavailable')).toBe(true);
+    expect(Math.max(...failed.map((a) => a.ms))).toBeLessThan(timeoutMs + 1_500);
+    await expectExactlyOnceInOrder(sent, inboxes);
+  });
+
+  it('killing only the pub/sub connection mid-stream: the node back-fills and clients see no gap without reconnecting', async () => {
+    const { redis, nodes } = await cluster(2, {});
+    const inboxes = connectUsers('pubsub', 10, nodes);
+    const sent = await streamMessages({
+      urls: () => nodes.map((n) => n.url),
+      token: await tokenFor('sender'),
+      users: [...inboxes.keys()],
+      count: 500,
+      concurrency: 4,
+      onProgress: async (n) => {
+        if (n === 150) await redis.client.client('KILL', 'TYPE', 'pubsub');
+      },
+    });
+    await expectExactlyOnceInOrder(sent, inboxes);
+    expect([...inboxes.values()].map((inbox) => inbox.reconnects)).toEqual(Array(10).fill(0));
+    const backfills = nodes.flatMap((n) => n.logs).filter((line) => String(line['msg']).startsWith('redis pub/sub connection restored'));
+    expect(backfills.length).toBe(2);
+  });
+});

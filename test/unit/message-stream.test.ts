@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { BusUnavailableError, type HistoryPage } from '../../src/bus/bus.ts';
+import { createMemoryBus } from '../../src/bus/memory-bus.ts';
+import type { Message } from '../../src/domain/message.ts';
+import { MessageStream } from '../../src/engine/message-stream.ts';
+
+const LIMITS = { maxPerUser: 10_000, ttlMs: 3_600_000, idempotencyTtlMs: 60_000 };
+const draft = (body: string) => ({ fromUserId: 'alice', toUserId: 'bob', body, sentAt: '2026-11-24T00:00:00.000Z' });
+
+/** A memory bus whose history reads are counted, and a stream of bob's messages over it. */
+async function setup(options: { pageSize?: number; liveLimit?: number } = {}) {
+  const bus = createMemoryBus(LIMITS);
+  let stream: MessageStream | undefined;
+  await bus.start({ deliver: (message) => stream?.push(message), resync: () => stream?.resync() });
+  const reads: string[] = [];
+  let failReads = false;
+  stream = new MessageStream({
+    read: async (after, limit): Promise<HistoryPage> => {
+      reads.push(after);
+      if (failReads) throw new BusUnavailableError('down');
+      return bus.read('bob', after, limit);
+    },
+    pageSize: options.pageSize ?? 10,
+    liveLimit: options.liveLimit ?? 1_000,
+    onEnd: () => {},
+  });
+  const take = async (count: number) => {
+    const bodies: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const { value } = await stream!.next();
+      bodies.push(value instanceof Error ? `error:${value.name}` : (value as Message).body);
+    }
+    return bodies;
+  };
+  return { bus, stream, reads, take, failNextReads: () => (failReads = true) };
+}
+
+describe('MessageStream', () => {
+  it('reads history one page at a time, only as the consumer pulls', async () => {
+    const { bus, stream, reads, take } = await setup({ pageSize: 10 });
+    const start = await bus.tail('bob');
+    for (let i = 0; i < 35; i++) await bus.send(draft(`h${i}`));
+    stream.startAt(start, true);
+    expect(await take(5)).toEqual(['h0', 'h1', 'h2', 'h3', 'h4']);
+    expect(reads.length).toBe(1);
+    await take(6);
+    expect(reads.length).toBe(2);
+  });
+
+  it('switches from history to live with no gap and no duplicate', async () => {
+    const { bus, stream, take } = await setup({ pageSize: 3 });
+    const start = await bus.tail('bob');
+    for (let i = 0; i < 5; i++) await bus.send(draft(`h${i}`));
+    stream.startAt(start, true);
+    expect(await take(2)).toEqual(['h0', 'h1']);
+    // Live messages arriving while catching up are in history too: each must come out once.
+    await bus.send(draft('l0'));
+    await bus.send(draft('l1'));
+    expect(await take(5)).toEqual(['h2', 'h3', 'h4', 'l0', 'l1']);
+    const pending = stream.next();
+    await bus.send(draft('l2'));
+    expect(((await pending).value as Message).body).toBe('l2');
+  });
+
+  it('falls back to history when the live buffer overflows, so a slow consumer loses nothing', async () => {
+    const { bus, stream, reads, take } = await setup({ pageSize: 50, liveLimit: 5 });
+    stream.startAt(await bus.tail('bob'), false);
+    for (let i = 0; i < 40; i++) await bus.send(draft(`m${i}`));
+    expect(reads).toEqual([]);
+    expect(await take(40)).toEqual(Array.from({ length: 40 }, (_, i) => `m${i}`));
+    expect(reads.length).toBeGreaterThan(0);
+  });
+
+  it('back-fills from its last id on resync', async () => {
+    const { bus, stream, take } = await setup();
+    stream.startAt(await bus.tail('bob'), false);
+    await bus.send(draft('before'));
+    expect(await take(1)).toEqual(['before']);
+    // Simulate a bus outage: messages reach history but not the stream.
+    const saved = stream.push.bind(stream);
+    stream.push = () => {};
+    await bus.send(draft('missed 1'));
+    await bus.send(draft('missed 2'));
+    stream.push = saved;
+    stream.resync();
+    expect(await take(2)).toEqual(['missed 1', 'missed 2']);
+  });
+
+  it('yields a failed read as an error once, then ends', async () => {
+    const { bus, stream, take, failNextReads } = await setup();
+    stream.startAt(await bus.tail('bob'), true);
+    failNextReads();
+    expect(await take(1)).toEqual(['error:BusUnavailableError']);
+    expect(await stream.next()).toEqual({ value: undefined, done: true });
+  });
+});
