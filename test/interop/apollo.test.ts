@@ -32,8 +32,8 @@ describeInterop('Apollo Client 4 (GraphQLWsLink + HttpLink, split)', (node, toke
       if (data == null) throw new Error('SendMessage returned no data');
       return data.sendMessage;
     },
-    subscribe(onMessage, onError) {
-      const subscription = client.subscribe({ query: MessageReceivedDocument }).subscribe({
+    subscribe(variables, onMessage, onError) {
+      const subscription = client.subscribe({ query: MessageReceivedDocument, variables }).subscribe({
         next: ({ data, error }) => {
           if (error !== undefined) onError(error);
           else if (data != null) onMessage(stripTypename(data.messageReceived));

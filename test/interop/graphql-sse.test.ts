@@ -24,9 +24,9 @@ describeInterop('graphql-sse client (distinct connections mode)', (node, token) 
   return {
     nodeId: async () => (await once<NodeIdQuery>(print(NodeIdDocument))).nodeId,
     send: async (variables) => (await once<SendMessageMutation>(print(SendMessageDocument), variables)).sendMessage,
-    subscribe: (onMessage, onError) =>
+    subscribe: (variables, onMessage, onError) =>
       client.subscribe<MessageReceivedSubscription>(
-        { query: print(MessageReceivedDocument) },
+        { query: print(MessageReceivedDocument), variables },
         {
           next: (result) => {
             if (result.errors !== undefined) onError(result.errors);

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MessageFieldsFragment } from '../../documents/operations.generated.ts';
+import type {
+  MessageFieldsFragment,
+  MessageReceivedSubscriptionVariables,
+  SendMessageMutationVariables,
+} from '../../documents/operations.generated.ts';
 import { post, PROBE_SENDER, SEND } from '../helpers/graphql-client.ts';
 import { startNode, type NodeProcess } from '../helpers/node-process.ts';
 import { startRedis, type RedisProcess } from '../helpers/redis-server.ts';
@@ -14,9 +18,13 @@ export interface ClientAdapter {
   /** The `NodeId` query: the id of the node this client talks to. */
   nodeId(): Promise<string>;
   /** The `SendMessage` mutation; resolves with the typed `sendMessage` result. */
-  send(variables: { toUserId: string; body: string }): Promise<MessageFieldsFragment>;
+  send(variables: SendMessageMutationVariables): Promise<MessageFieldsFragment>;
   /** Starts the `MessageReceived` subscription; returns a function that ends it. */
-  subscribe(onMessage: (message: MessageFieldsFragment) => void, onError: (error: unknown) => void): () => void;
+  subscribe(
+    variables: MessageReceivedSubscriptionVariables,
+    onMessage: (message: MessageFieldsFragment) => void,
+    onError: (error: unknown) => void,
+  ): () => void;
   /** Closes sockets and connections. */
   close(): Promise<void> | void;
 }
@@ -69,13 +77,19 @@ export function describeInterop(library: string, createClient: ClientFactory): v
      * Subscribes and resolves once the subscription is live: a client cannot otherwise know when the
      * server has started it, so probe messages go to the user (over plain HTTP) until one arrives.
      */
-    async function live(userId: string, client: ClientAdapter, node: NodeProcess): Promise<Inbox> {
+    function subscribe(client: ClientAdapter, variables: MessageReceivedSubscriptionVariables = {}): Inbox {
       const inbox: Inbox = { messages: [], errors: [], probes: 0, end: () => {} };
       inbox.end = client.subscribe(
+        variables,
         (message) => (message.fromUserId === PROBE_SENDER ? (inbox.probes += 1) : inbox.messages.push(message)),
         (error) => inbox.errors.push(error),
       );
       cleanups.push(() => inbox.end());
+      return inbox;
+    }
+
+    async function live(userId: string, client: ClientAdapter, node: NodeProcess): Promise<Inbox> {
+      const inbox = subscribe(client);
       const probeToken = await tokenFor(PROBE_SENDER);
       await waitFor(
         `the subscription of ${userId} to go live`,
@@ -127,6 +141,21 @@ export function describeInterop(library: string, createClient: ClientFactory): v
       for (const body of bodies) await alice.client.send({ toUserId: bob.id, body });
       await waitFor('20 messages', () => bobInbox.messages.length >= bodies.length);
       expect(bobInbox.messages.map((m) => m.body)).toEqual(bodies);
+    });
+
+    it('a subscription with after resumes on the other node from history, then goes live, without gap or duplicate', async () => {
+      const alice = await user('alice', nodes[0]);
+      const bob = await user('bob', nodes[1]);
+      const first = await alice.client.send({ toUserId: bob.id, body: 'seen before' });
+      await alice.client.send({ toUserId: bob.id, body: 'missed 1', clientMessageId: 'once' });
+      await alice.client.send({ toUserId: bob.id, body: 'missed 1', clientMessageId: 'once' }); // a retry: delivered once
+      await alice.client.send({ toUserId: bob.id, body: 'missed 2' });
+      const inbox = subscribe(bob.client, { after: first.id });
+      await waitFor('the missed messages', () => inbox.messages.length >= 2);
+      await alice.client.send({ toUserId: bob.id, body: 'live' });
+      await waitFor('the live message', () => inbox.messages.length >= 3);
+      expect(inbox.messages.map((m) => m.body)).toEqual(['missed 1', 'missed 2', 'live']);
+      expect(inbox.errors).toEqual([]);
     });
   });
 }

@@ -48,8 +48,8 @@ describeInterop('urql (fetchExchange + subscriptionExchange over graphql-ws)', (
       if (result.data === undefined) throw result.error ?? new Error('SendMessage returned no data');
       return result.data.sendMessage;
     },
-    subscribe(onMessage, onError) {
-      const { unsubscribe } = client.subscription(MessageReceivedDocument, {}).subscribe((result) => {
+    subscribe(variables, onMessage, onError) {
+      const { unsubscribe } = client.subscription(MessageReceivedDocument, variables).subscribe((result) => {
         if (result.error !== undefined) onError(result.error);
         else if (result.data !== undefined) onMessage(result.data.messageReceived);
       });
