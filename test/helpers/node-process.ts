@@ -1,11 +1,38 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TEST_JWT_SECRET } from './tokens.ts';
 import { waitFor } from './wait-for.ts';
 
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
-/** A switchboard node running as its own OS process (compiled `dist/main.js`). */
+/** Which runtime hosts a node: Node (`node dist/main.js`) or Deno (deno.json's `start` task). */
+export type Runtime = 'node' | 'deno';
+
+export interface RuntimeOptions {
+  /** Default `'node'`. */
+  readonly runtime?: Runtime;
+}
+
+/**
+ * The command that starts the service on `runtime`. For Deno it is deno.json's `start` task,
+ * word for word (the deno binary from the npm package and the permission flags), run directly
+ * rather than through `deno task` so signals reach the service itself.
+ */
+export function serviceCommand(runtime: Runtime = 'node'): { command: string; args: string[]; env: Record<string, string | undefined> } {
+  if (runtime === 'node') return { command: process.execPath, args: [MAIN], env: {} };
+  const config = JSON.parse(readFileSync(new URL('../../deno.json', import.meta.url), 'utf8')) as { tasks: { start: string } };
+  const [binary, ...args] = config.tasks.start.split(/\s+/u);
+  return {
+    command: fileURLToPath(new URL(binary as string, new URL('../../', import.meta.url))),
+    args,
+    // Deno needs a home for its module cache; no colour codes in what tests read; no update check.
+    env: { HOME: process.env['HOME'], DENO_DIR: process.env['DENO_DIR'], NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
+  };
+}
+
+/** A switchboard node running as its own OS process (Node: compiled `dist/main.js`; Deno: `src/main-deno.ts`). */
 export interface NodeProcess {
   readonly nodeId: string;
   readonly port: number;
@@ -22,14 +49,18 @@ export interface NodeProcess {
 }
 
 /**
- * Starts `node dist/main.js` with `env` on a free port (JWT_SECRET defaults to the test secret,
- * LOG_LEVEL to info) and resolves once it logs `listening`.
+ * Starts `node dist/main.js` (or, with `runtime: 'deno'`, `src/main-deno.ts` on Deno) with `env` on
+ * a free port (JWT_SECRET defaults to the test secret, LOG_LEVEL to info) and resolves once it logs
+ * `listening`.
  */
-export async function startNode(env: Record<string, string | undefined> = {}): Promise<NodeProcess> {
+export async function startNode(env: Record<string, string | undefined> = {}, options: RuntimeOptions = {}): Promise<NodeProcess> {
   const nodeId = env['NODE_ID'] ?? `test-${Math.random().toString(36).slice(2, 8)}`;
-  const child: ChildProcess = spawn(process.execPath, [MAIN], {
+  const service = serviceCommand(options.runtime);
+  const child: ChildProcess = spawn(service.command, service.args, {
+    cwd: ROOT,
     env: {
       PATH: process.env['PATH'],
+      ...service.env,
       PORT: '0',
       JWT_SECRET: TEST_JWT_SECRET,
       LOG_LEVEL: 'info',
@@ -75,10 +106,18 @@ export async function startNode(env: Record<string, string | undefined> = {}): P
   };
 }
 
-/** Runs `dist/main.js` with `env` and `args` to completion; for start-up failures and `--help`. */
-export function runMain(env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs `dist/main.js` (or the Deno entry) with `env` and `args` to completion; for start-up failures and `--help`. */
+export function runMain(
+  env: Record<string, string>,
+  args: string[] = [],
+  options: RuntimeOptions = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const service = serviceCommand(options.runtime);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env: { PATH: process.env['PATH'], ...env } });
+    const child = spawn(service.command, [...service.args, ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env['PATH'], ...service.env, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

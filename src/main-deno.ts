@@ -1,0 +1,8 @@
+import { runCli } from './cli.ts';
+import { denoProcess, serveDeno } from './runtime/deno.ts';
+
+// The Deno entry, and with `main.ts` the only module with side effects: the same command line
+// (`cli.ts`) hosted by `Deno.serve`. Run it with `npm run start:deno` (see deno.json for the
+// permissions it needs).
+
+await runCli(denoProcess(), serveDeno);
