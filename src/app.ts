@@ -7,15 +7,19 @@ import { createRedisBus } from './bus/redis-bus.ts';
 import type { Config } from './config.ts';
 import { Hub } from './engine/hub.ts';
 import { silentLogger, type Logger } from './log.ts';
+import { Metrics } from './observability/metrics.ts';
 import type { Services } from './services.ts';
 import { useDemoPage } from './transport/demo-page.ts';
 import { createGraphqlWsOptions } from './transport/graphql-ws.ts';
+import { useOperationsRoutes } from './transport/operations-routes.ts';
 import { createHttpTransport, GRAPHQL_PATH } from './transport/http.ts';
 
 export interface AppDeps {
   readonly logger?: Logger;
   /** Epoch milliseconds. Default `Date.now`. */
   readonly now?: () => number;
+  /** Also export prom-client's process and event-loop metrics. Default false (the runtime entry turns it on). */
+  readonly processMetrics?: boolean;
 }
 
 /** One switchboard node, independent of the runtime that hosts it. */
@@ -29,6 +33,8 @@ export interface App {
   readonly services: Services;
   /** Connects the bus. Call before serving. */
   start(): Promise<void>;
+  /** Starts a graceful shutdown: `/ready` answers 503 from now on, so load balancers stop routing here. */
+  drain(): void;
   /** Ends every subscription and closes the bus. */
   stop(): Promise<void>;
 }
@@ -42,17 +48,28 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     ttlMs: config.historyTtlSeconds * 1000,
     idempotencyTtlMs: config.idempotencyTtlSeconds * 1000,
   };
+  // The gauge reads the hub lazily, at scrape time, so the hub can be built after the metrics.
+  const metrics: Metrics = new Metrics({ subscriptions: () => hub.subscriptionCount, processMetrics: deps.processMetrics ?? false });
   const bus: Bus =
     config.redisUrl === undefined
       ? createMemoryBus(limits, now)
-      : createRedisBus({ url: config.redisUrl, routing: config.routing, limits, logger, commandTimeoutMs: config.sendTimeoutMs });
-  const hub = new Hub(bus);
+      : createRedisBus({
+          url: config.redisUrl,
+          routing: config.routing,
+          limits,
+          logger,
+          metrics,
+          commandTimeoutMs: config.sendTimeoutMs,
+        });
+  const hub: Hub = new Hub(bus, { metrics });
+  let draining = false;
   const services: Services = {
     nodeId: config.nodeId,
     bus,
     hub,
     maxMessageBytes: config.maxMessageBytes,
     now,
+    metrics,
   };
   const verify = createVerifier(config);
   const development = config.jwt.kind === 'dev';
@@ -61,12 +78,16 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     verify,
     logger,
     graphiql: !config.production,
-    plugins: [useDemoPage({ graphqlPath: GRAPHQL_PATH }), ...(development ? [useDevTokenRoute(now)] : [])],
+    plugins: [
+      useDemoPage({ graphqlPath: GRAPHQL_PATH }),
+      useOperationsRoutes({ metrics, ready: () => !draining && bus.ready() }),
+      ...(development ? [useDevTokenRoute(now)] : []),
+    ],
   });
   return {
     fetch: (request) => yoga.fetch(request),
     path: GRAPHQL_PATH,
-    graphqlWs: () => createGraphqlWsOptions({ yoga, verify, logger }),
+    graphqlWs: () => createGraphqlWsOptions({ yoga, verify, logger, metrics }),
     services,
     async start() {
       if (development) {
@@ -80,6 +101,10 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
         { bus: config.redisUrl === undefined ? 'memory' : 'redis', routing: config.routing },
         'switchboard node started',
       );
+    },
+    drain() {
+      if (!draining) logger.info({}, 'draining: not ready from now on');
+      draining = true;
     },
     async stop() {
       hub.endAll();

@@ -1,5 +1,6 @@
 import type { Bus } from './bus/bus.ts';
 import type { Hub } from './engine/hub.ts';
+import type { Metrics } from './observability/metrics.ts';
 
 /** The long-lived parts resolvers and transports share; built once per node by `createApp`. */
 export interface Services {
@@ -9,4 +10,5 @@ export interface Services {
   readonly maxMessageBytes: number;
   /** The clock, injected so tests can pin `sentAt`. Epoch milliseconds. */
   readonly now: () => number;
+  readonly metrics: Metrics;
 }

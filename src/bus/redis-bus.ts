@@ -3,6 +3,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { Routing } from '../config.ts';
 import { asMessage, type Message } from '../domain/message.ts';
 import type { Logger } from '../log.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import {
   BusUnavailableError,
   CursorExpiredError,
@@ -21,6 +22,7 @@ export interface RedisBusOptions {
   readonly logger: Logger;
   /** How long a send, read or subscribe may wait for Redis before it fails. */
   readonly commandTimeoutMs: number;
+  readonly metrics?: Metrics;
 }
 
 type Scripted = Redis & {
@@ -41,7 +43,7 @@ type Scripted = Redis & {
  * filters every message; the hub's user map delivers in O(recipient's sessions) with bounded buffers).
  */
 export function createRedisBus(options: RedisBusOptions): Bus {
-  const { url, routing, limits, logger } = options;
+  const { url, routing, limits, logger, metrics } = options;
   const connection: RedisOptions = {
     // No offline queue and no resending after a reconnect: a command issued while Redis is unreachable
     // fails at once, and one that timed out is never sent later, so a send the caller was told failed
@@ -64,8 +66,16 @@ export function createRedisBus(options: RedisBusOptions): Bus {
   let connectedOnce = false;
 
   for (const [role, client] of [['publisher', publisher], ['subscriber', subscriber]] as const) {
-    client.on('error', (error: Error) => logger.warn({ role, err: error.message }, 'redis connection error'));
+    let readyBefore = false;
+    client.on('error', (error: Error) => {
+      metrics?.redisErrors.inc({ role });
+      logger.warn({ role, err: error.message }, 'redis connection error');
+    });
     client.on('close', () => logger.debug({ role }, 'redis connection closed'));
+    client.on('ready', () => {
+      if (readyBefore) metrics?.redisReconnects.inc({ role });
+      readyBefore = true;
+    });
   }
   subscriber.on('ready', () => {
     if (!connectedOnce) {
@@ -89,6 +99,7 @@ export function createRedisBus(options: RedisBusOptions): Bus {
   const onPayload = (payload: unknown) => {
     const message = asMessage(payload);
     if (message === undefined) {
+      metrics?.dropped.inc({ reason: 'invalid_payload' });
       logger.warn({}, 'dropped a bus payload that is not a message');
       return;
     }

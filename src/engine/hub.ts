@@ -1,5 +1,6 @@
 import type { Bus } from '../bus/bus.ts';
 import type { Message } from '../domain/message.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import { MessageStream } from './message-stream.ts';
 
 export interface HubOptions {
@@ -7,6 +8,7 @@ export interface HubOptions {
   readonly pageSize?: number;
   /** Live messages a stream buffers before it falls back to history. Default 1000. */
   readonly liveLimit?: number;
+  readonly metrics?: Metrics;
 }
 
 /**
@@ -24,11 +26,13 @@ export class Hub {
   readonly #bus: Bus;
   readonly #pageSize: number;
   readonly #liveLimit: number;
+  readonly #metrics: Metrics | undefined;
 
   constructor(bus: Bus, options: HubOptions = {}) {
     this.#bus = bus;
     this.#pageSize = options.pageSize ?? 100;
     this.#liveLimit = options.liveLimit ?? 1000;
+    this.#metrics = options.metrics;
   }
 
   /** Users with at least one live stream on this node. */
@@ -55,6 +59,10 @@ export class Hub {
       pageSize: this.#pageSize,
       liveLimit: this.#liveLimit,
       onEnd: () => this.#remove(userId, stream),
+      onOverflow: () => {
+        this.#metrics?.dropped.inc({ reason: 'live_overflow' });
+        this.#metrics?.backfills.inc({ reason: 'overflow' });
+      },
     });
     let streams = this.#sessions.get(userId);
     if (streams === undefined) {
@@ -70,6 +78,7 @@ export class Hub {
         stream.startAt(await this.#bus.tail(userId), false);
       } else {
         stream.startAt(after, true);
+        this.#metrics?.backfills.inc({ reason: 'resume' });
         await stream.prime();
       }
     } catch (error) {
@@ -81,13 +90,18 @@ export class Hub {
 
   /** Hands a message from the bus to every local stream of its recipient. */
   deliver(message: Message): void {
+    this.#metrics?.busReceived.inc();
     const streams = this.#sessions.get(message.toUserId);
-    if (streams === undefined) return;
+    if (streams === undefined) {
+      this.#metrics?.dropped.inc({ reason: 'not_local' });
+      return;
+    }
     for (const stream of streams) stream.push(message);
   }
 
   /** The bus may have missed messages: every local stream back-fills from its last id. */
   resync(): void {
+    this.#metrics?.backfills.inc({ reason: 'resync' }, this.subscriptionCount);
     for (const streams of this.#sessions.values()) for (const stream of streams) stream.resync();
   }
 

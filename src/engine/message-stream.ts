@@ -13,6 +13,8 @@ export interface MessageStreamOptions {
   readonly liveLimit: number;
   /** Called once when the stream ends, however it ends. */
   readonly onEnd: () => void;
+  /** Called when the live buffer overflowed and the stream fell back to history. */
+  readonly onOverflow?: () => void;
 }
 
 /**
@@ -62,6 +64,7 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
       this.#live = [];
       this.#catchingUp = true;
       this.#stale = true;
+      this.#options.onOverflow?.();
     }
     this.#notify();
   }

@@ -49,8 +49,11 @@ export const resolvers: Resolvers = {
       checkSendArguments(args, services.maxMessageBytes);
       const draft = { fromUserId, toUserId: args.toUserId, body: args.body, sentAt: new Date(services.now()).toISOString() };
       try {
-        return await services.bus.send(draft, args.clientMessageId ?? undefined);
+        const message = await services.bus.send(draft, args.clientMessageId ?? undefined);
+        services.metrics.messagesSent.inc({ result: 'ok' });
+        return message;
       } catch (error) {
+        services.metrics.messagesSent.inc({ result: error instanceof BusUnavailableError ? 'unavailable' : 'error' });
         throw busError('Cannot send message', error);
       }
     },
@@ -68,8 +71,11 @@ export const resolvers: Resolvers = {
       },
       // The stream yields an Error when a later history read fails: throwing it here sends it to the
       // client as this event's error; the stream then ends, so the subscription completes.
-      resolve: (event: Message | Error) => {
+      resolve: (event: Message | Error, _args: unknown, context: GraphQLContext) => {
         if (event instanceof Error) throw busError('Subscription ended', event);
+        const { metrics, now } = context.services;
+        metrics.delivered.inc();
+        metrics.latency.observe(Math.max(0, now() - Date.parse(event.sentAt)) / 1000);
         return event;
       },
     },

@@ -2,11 +2,20 @@ import { GraphQLError, type ExecutionArgs } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import { AuthError, bearerToken, type VerifyToken, type Viewer } from '../auth/verifier.ts';
 import type { Logger } from '../log.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { SocketContext, Yoga } from './http.ts';
 
 export interface GraphqlWsOptions {
   readonly yoga: Yoga;
   readonly verify: VerifyToken;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+/** What a socket carries once `connection_init` was accepted. */
+interface Connection {
+  readonly id: string;
+  readonly viewer: Viewer;
   readonly logger: Logger;
 }
 
@@ -25,14 +34,20 @@ interface Root {
 export function createGraphqlWsOptions<E>(
   options: GraphqlWsOptions,
 ): ServerOptions<Record<string, unknown> | undefined, E> {
-  const { yoga, verify, logger } = options;
-  const viewers = new WeakMap<object, Viewer>();
+  const { yoga, verify, logger, metrics } = options;
+  // graphql-ws passes the same context object to every hook of one socket.
+  const connections = new WeakMap<object, Connection>();
   return {
     async onConnect(ctx) {
       try {
         const token = bearerToken(ctx.connectionParams?.['authorization']);
         if (token === undefined) throw new AuthError('Invalid authorization: connectionParams.authorization is missing');
-        viewers.set(ctx, await verify(token));
+        const viewer = await verify(token);
+        const id = crypto.randomUUID().slice(0, 8);
+        const connection = { id, viewer, logger: logger.child({ connId: id }) };
+        connections.set(ctx, connection);
+        metrics.connectionsOpen.inc();
+        connection.logger.debug({ userId: viewer.userId }, 'websocket connected');
         return true;
       } catch (error) {
         if (!(error instanceof AuthError)) throw error;
@@ -40,8 +55,14 @@ export function createGraphqlWsOptions<E>(
         return false;
       }
     },
+    onDisconnect(ctx, code, reason) {
+      const connection = connections.get(ctx);
+      if (connection === undefined) return;
+      metrics.connectionsOpen.dec();
+      connection.logger.debug({ code, reason }, 'websocket closed');
+    },
     async onSubscribe(ctx, _id, payload) {
-      const viewer = viewers.get(ctx);
+      const viewer = connections.get(ctx)?.viewer;
       if (viewer === undefined) return [new GraphQLError('Not authenticated', { extensions: { code: 'UNAUTHENTICATED' } })];
       const initial: SocketContext = { socketViewer: viewer };
       const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({

@@ -59,7 +59,7 @@ export function describeDelivery(name: string, start: () => Promise<DeliveryTarg
     async function send(fromUserId: string, toUserId: string, body: string, index: number) {
       const result = await post(node(index).url, SEND, { to: toUserId, body }, await tokenFor(fromUserId));
       expect(result.errors).toBeUndefined();
-      return (result.data as { sendMessage: { id: string; sentAt: string } }).sendMessage;
+      return (result.data as { sendMessage: { id: string; sentAt: string; body: string } }).sendMessage;
     }
 
     it('sendMessage on one node reaches the recipient subscribed on another, with the sender bound to the token', async () => {

@@ -45,12 +45,13 @@ describe('ROUTING=user subscribes a node to a user only while it holds that user
     await onA.dispose();
   });
 
-  it('a send while Redis is down fails fast with UNAVAILABLE and the node keeps serving', async () => {
+  it('a send while Redis is down fails fast with UNAVAILABLE; the node keeps serving, live but not ready', async () => {
     const isolated = await startRedis();
     const node = await startNode({ REDIS_URL: isolated.url });
     try {
       const token = await tokenFor('alice');
       expect((await post(node.url, SEND, { to: 'bob', body: 'up' }, token)).errors).toBeUndefined();
+      expect((await fetch(node.url.replace('/graphql', '/ready'))).status).toBe(200);
       await isolated.stop();
       const startedAt = Date.now();
       const result = await post(node.url, SEND, { to: 'bob', body: 'down' }, token);
@@ -59,6 +60,9 @@ describe('ROUTING=user subscribes a node to a user only while it holds that user
       expect(Date.now() - startedAt).toBeLessThan(5_000); // not queued until a reconnect
       const me = await post(node.url, '{ me }', {}, token);
       expect(me.data).toEqual({ me: 'alice' }); // the node keeps serving
+      const base = node.url.replace('/graphql', '');
+      expect((await fetch(`${base}/ready`)).status).toBe(503);
+      expect((await fetch(`${base}/health`)).status).toBe(200);
     } finally {
       await node.stop();
       await isolated.stop();
