@@ -37,6 +37,9 @@ function deno(): DenoApi {
  */
 const IDLE_TIMEOUT_SECONDS = 12;
 
+/** How long `close` waits for clients to answer the 1001 close before shutting the server down. */
+const CLOSE_GRACE_MS = 1000;
+
 /**
  * Hosts `app` on `Deno.serve` (HTTP and SSE through the fetch handler) and `graphql-ws/use/deno`
  * (graphql-ws on the same path). The only place, with `main-deno.ts`, that knows it runs on Deno.
@@ -46,24 +49,26 @@ export async function serveDeno(app: App, options: { port: number; hostname?: st
   const { serve, upgradeWebSocket } = deno();
   const handleSocket = makeHandler(app.graphqlWs<Extra>());
   const sockets = new Set<WebSocket>();
+  const streams = new StreamTracker();
   const server = serve(
     // onListen: Deno would otherwise print "Listening on …" to stdout, between our JSON log lines.
     { port: options.port, ...(options.hostname === undefined ? {} : { hostname: options.hostname }), onListen() {} },
-    (request) => {
+    async (request) => {
       if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket' || new URL(request.url).pathname !== app.path) {
-        return app.fetch(request);
+        return streams.track(await app.fetch(request));
       }
-      // Deno selects no subprotocol by itself, and graphql-ws closes a socket whose protocol is not
-      // graphql-transport-ws with 4406. Accept it when the client offers it; otherwise upgrade
-      // without one so graphql-ws closes with 4406, as `ws` on Node does.
+      // Negotiated like `ws` does on Node (graphql-ws's own `handleProtocols`): with the protocol
+      // offered, the handshake answers it; without, the socket opens and graphql-ws closes it with
+      // 4406. Deno's `protocol` upgrade option is not used: it splits the offer on ", " only, so the
+      // offer "chat,graphql-transport-ws" (how `ws` clients send it) fails the upgrade with a 500.
       const protocol = handleProtocols(request.headers.get('sec-websocket-protocol') ?? '');
-      const { socket, response } = upgradeWebSocket(request, {
-        idleTimeout: IDLE_TIMEOUT_SECONDS,
-        ...(protocol === false ? {} : { protocol }),
-      });
-      // Deno answers the handshake with the protocol but leaves the server socket's `protocol`
-      // empty (graphql-ws issue 587), which graphql-ws would refuse with 4406: say it on the socket.
-      if (protocol !== false) Object.defineProperty(socket, 'protocol', { value: protocol });
+      const { socket, response } = upgradeWebSocket(request, { idleTimeout: IDLE_TIMEOUT_SECONDS });
+      if (protocol !== false) {
+        response.headers.set('sec-websocket-protocol', protocol);
+        // Deno leaves a server socket's `protocol` empty even when one was negotiated (graphql-ws
+        // issue 587); graphql-ws reads it to decide on 4406.
+        Object.defineProperty(socket, 'protocol', { value: protocol });
+      }
       sockets.add(socket);
       socket.addEventListener('close', () => sockets.delete(socket));
       handleSocket(socket);
@@ -73,10 +78,52 @@ export async function serveDeno(app: App, options: { port: number; hostname?: st
   return {
     port: server.addr.port,
     async close() {
+      // Let the close handshakes finish first: Deno's shutdown would otherwise close the sockets
+      // with its own reason. A client that does not answer gets CLOSE_GRACE_MS.
+      const closed = [...sockets].map(
+        (socket) => new Promise((resolve) => socket.addEventListener('close', resolve, { once: true })),
+      );
       for (const socket of sockets) socket.close(1001, 'Going away');
+      const grace = AbortSignal.timeout(CLOSE_GRACE_MS);
+      await Promise.race([Promise.all(closed), new Promise((resolve) => grace.addEventListener('abort', resolve))]);
+      // Deno's shutdown waits for every response to finish, and SSE responses never do by themselves.
+      streams.abortAll();
       await server.shutdown();
     },
   };
+}
+
+/** Media types of responses that stay open until the subscription ends (GraphQL over SSE, multipart). */
+const STREAMING_TYPES = ['text/event-stream', 'multipart/mixed'];
+
+/**
+ * Keeps a handle on every streaming response so `close` can cut them, as Node's
+ * `closeAllConnections` does: the client sees the connection fail and reconnects elsewhere.
+ */
+class StreamTracker {
+  readonly #open = new Set<TransformStreamDefaultController<Uint8Array>>();
+
+  /** `response` itself, or for a streaming response a copy whose body {@link abortAll} can end. */
+  track(response: Response): Response {
+    const type = response.headers.get('content-type') ?? '';
+    if (response.body === null || !STREAMING_TYPES.some((streaming) => type.startsWith(streaming))) return response;
+    // `start` runs inside the constructor, so `open` is set once `relay` exists.
+    let open!: TransformStreamDefaultController<Uint8Array>;
+    const relay = new TransformStream<Uint8Array, Uint8Array>({ start: (controller) => void (open = controller) });
+    this.#open.add(open);
+    // Ends when either side does: the source completes, or the client goes away (which cancels the
+    // source, so the subscription behind it ends too).
+    response.body
+      .pipeTo(relay.writable)
+      .catch(() => {})
+      .finally(() => this.#open.delete(open));
+    return new Response(relay.readable, response);
+  }
+
+  abortAll(): void {
+    for (const controller of this.#open) controller.error(new Error('Going away: the server is shutting down'));
+    this.#open.clear();
+  }
 }
 
 /** The process interface of the command line (`cli.ts`) on Deno. */

@@ -42,6 +42,8 @@ export interface NodeProcess {
   readonly wsUrl: string;
   /** Every JSON log line the process printed so far. */
   readonly logs: ReadonlyArray<Record<string, unknown>>;
+  /** The exit code once the process has exited; `null` while it runs or when a signal ended it. */
+  readonly exitCode: number | null;
   /** SIGTERM and wait for exit. */
   stop(): Promise<void>;
   /** SIGKILL and wait for exit. */
@@ -101,6 +103,9 @@ export async function startNode(env: Record<string, string | undefined> = {}, op
     url: `http://127.0.0.1:${port}/graphql`,
     wsUrl: `ws://127.0.0.1:${port}/graphql`,
     logs,
+    get exitCode() {
+      return child.exitCode;
+    },
     stop: () => signal('SIGTERM'),
     kill: () => signal('SIGKILL'),
   };
