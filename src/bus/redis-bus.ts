@@ -141,10 +141,13 @@ export function createRedisBus(options: RedisBusOptions): Bus {
           draft.body,
           draft.sentAt,
           clientMessageId === undefined ? '0' : '1',
+          // The real clock, not an injected one: Redis compares it with its own.
+          String(Date.now() + options.commandTimeoutMs),
         );
       } catch (error) {
         throw unavailable('send message', error);
       }
+      if (reply === 'late') throw unavailable('send message', new Error('Redis ran it after the send timeout'));
       const message = asMessage(JSON.parse(reply));
       if (message === undefined) throw new Error('The send script returned something that is not a message');
       return message;

@@ -43,8 +43,11 @@ end
 /**
  * Appends a message to the recipient's stream and publishes it, atomically; idempotent by key.
  * KEYS: stream, trimmed watermark, idempotency key (or the stream again when there is none).
- * ARGV: maxlen, ttl ms, idempotency ttl ms, channel, publish command, from, to, body, sentAt, has-key.
- * Returns the message as JSON (the stored one for a repeated idempotency key).
+ * ARGV: maxlen, ttl ms, idempotency ttl ms, channel, publish command, from, to, body, sentAt, has-key,
+ * deadline (epoch ms).
+ * Returns the message as JSON (the stored one for a repeated idempotency key), or 'late' without
+ * doing anything when Redis runs it after the deadline: the sender has already been told the send
+ * failed (a command stuck in a socket buffer while Redis was paused must not go out later).
  */
 export const SEND_SCRIPT = `${HELPERS}
 local stream, trimmed, idem = KEYS[1], KEYS[2], KEYS[3]
@@ -53,9 +56,11 @@ if has_key then
   local previous = redis.call('GET', idem)
   if previous then return previous end
 end
+local now = now_ms()
+if now > tonumber(ARGV[11]) then return 'late' end
 local maxlen, ttl = tonumber(ARGV[1]), tonumber(ARGV[2])
 local id = redis.call('XADD', stream, '*', 'f', ARGV[6], 'b', ARGV[8], 's', ARGV[9])
-trim(stream, trimmed, maxlen, ttl, now_ms())
+trim(stream, trimmed, maxlen, ttl, now)
 redis.call('PEXPIRE', stream, ttl)
 redis.call('PEXPIRE', trimmed, ttl)
 local payload = cjson.encode({ id = id, fromUserId = ARGV[6], toUserId = ARGV[7], body = ARGV[8], sentAt = ARGV[9] })

@@ -1,4 +1,4 @@
-import type { HistoryPage } from '../bus/bus.ts';
+import { BusUnavailableError, type HistoryPage } from '../bus/bus.ts';
 import { compareIds } from '../domain/cursor.ts';
 import type { Message } from '../domain/message.ts';
 
@@ -15,6 +15,11 @@ export interface MessageStreamOptions {
   readonly onEnd: () => void;
   /** Called when the live buffer overflowed and the stream fell back to history. */
   readonly onOverflow?: () => void;
+  /**
+   * How long a stream keeps retrying history reads while the bus is unavailable (e.g. Redis
+   * restarting) before it gives up with the error. Default 30 000 ms.
+   */
+  readonly retryWindowMs?: number;
 }
 
 /**
@@ -27,7 +32,9 @@ export interface MessageStreamOptions {
  * subscription for a while (`resync`) — the stream drops back to catching up from its last id.
  * Memory per stream stays bounded by `pageSize + liveLimit`.
  *
- * A failed read yields the error (CursorExpiredError, BusUnavailableError) once, then ends.
+ * A read that fails because the bus is unavailable is retried with backoff for `retryWindowMs`, so a
+ * Redis restart heals without the client noticing. Any other failed read (CursorExpiredError), or
+ * unavailability past the window, yields the error once, then ends.
  */
 export class MessageStream implements AsyncIterableIterator<Message | Error> {
   #cursor = '';
@@ -83,7 +90,7 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
       const fromPage = this.#page.shift();
       if (fromPage !== undefined) return this.#emit(fromPage);
       if (this.#catchingUp) {
-        const error = await this.#readPage();
+        const error = await this.#readPageRetrying();
         if (error !== undefined && !this.#done) {
           this.end();
           return { value: error, done: false };
@@ -115,6 +122,16 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
 
   [Symbol.asyncIterator](): this {
     return this;
+  }
+
+  async #readPageRetrying(): Promise<Error | undefined> {
+    const giveUpAt = Date.now() + (this.#options.retryWindowMs ?? 30_000);
+    for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
+      const error = await this.#readPage();
+      if (!(error instanceof BusUnavailableError) || this.#done || Date.now() + delay > giveUpAt) return error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      if (this.#done) return undefined;
+    }
   }
 
   async #readPage(): Promise<Error | undefined> {

@@ -16,6 +16,10 @@ export interface RedisProcess {
   channels(pattern?: string): Promise<string[]>;
   /** Subscriber count of one channel. */
   numsub(channel: string): Promise<number>;
+  /** SIGSTOPs the server: connections stay open but nothing is answered, like a hung Redis. */
+  pause(): void;
+  /** SIGCONTs a paused server. */
+  resume(): void;
   /** SIGKILLs the server (no chance to save) and waits for it to exit. */
   kill(): Promise<void>;
   /** Starts the server again on the same port and directory (so an AOF is replayed). */
@@ -50,7 +54,10 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisProce
     });
   };
   const kill = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGCONT');
+      child.kill('SIGKILL');
+    }
     await exited;
   };
   await launch();
@@ -64,6 +71,8 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisProce
       const reply = (await client.pubsub('NUMSUB', channel)) as [string, number];
       return Number(reply[1]);
     },
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
     kill,
     restart: launch,
     async stop() {

@@ -70,6 +70,39 @@ describe('ROUTING=user subscribes a node to a user only while it holds that user
   });
 });
 
+describe('a hung Redis', () => {
+  it('a send Redis does not acknowledge within SEND_TIMEOUT_MS fails with UNAVAILABLE and never goes out later', async () => {
+    const redis = await startRedis();
+    const node = await startNode({ REDIS_URL: redis.url, SEND_TIMEOUT_MS: '300' });
+    try {
+      const token = await tokenFor('alice');
+      const bob = await tokenFor('bob');
+      redis.pause();
+      const startedAt = Date.now();
+      const result = await post(node.url, SEND, { to: 'bob', body: 'stuck in a socket buffer' }, token);
+      const elapsed = Date.now() - startedAt;
+      expect(result.errors?.[0]?.extensions?.code).toBe('UNAVAILABLE');
+      expect(elapsed).toBeGreaterThanOrEqual(250);
+      expect(elapsed).toBeLessThan(3_000);
+      await new Promise((resolve) => setTimeout(resolve, 400)); // let the deadline pass for sure
+      redis.resume();
+      await waitFor('the node to be ready again', async () => (await fetch(node.url.replace('/graphql', '/ready'))).ok);
+      const after = await post(node.url, SEND, { to: 'bob', body: 'after' }, token);
+      expect(after.errors).toBeUndefined();
+      const inbox = await post<{ messages: { items: Array<{ body: string }> } }>(
+        node.url,
+        '{ messages { items { body } } }',
+        {},
+        bob,
+      );
+      expect(inbox.data?.messages.items.map((m) => m.body)).toEqual(['after']);
+    } finally {
+      await node.stop();
+      await redis.stop();
+    }
+  });
+});
+
 describe('ROUTING=broadcast uses one channel that every node subscribes to', () => {
   it('has the broadcast channel with one subscriber per node and no per-user channels', async () => {
     const redis = await startRedis();

@@ -8,20 +8,24 @@ const LIMITS = { maxPerUser: 10_000, ttlMs: 3_600_000, idempotencyTtlMs: 60_000 
 const draft = (body: string) => ({ fromUserId: 'alice', toUserId: 'bob', body, sentAt: '2026-11-24T00:00:00.000Z' });
 
 /** A memory bus whose history reads are counted, and a stream of bob's messages over it. */
-async function setup(options: { pageSize?: number; liveLimit?: number } = {}) {
+async function setup(options: { pageSize?: number; liveLimit?: number; retryWindowMs?: number } = {}) {
   const bus = createMemoryBus(LIMITS);
   let stream: MessageStream | undefined;
   await bus.start({ deliver: (message) => stream?.push(message), resync: () => stream?.resync() });
   const reads: string[] = [];
-  let failReads = false;
+  let failReads = 0;
   stream = new MessageStream({
     read: async (after, limit): Promise<HistoryPage> => {
       reads.push(after);
-      if (failReads) throw new BusUnavailableError('down');
+      if (failReads > 0) {
+        failReads -= 1;
+        throw new BusUnavailableError('down');
+      }
       return bus.read('bob', after, limit);
     },
     pageSize: options.pageSize ?? 10,
     liveLimit: options.liveLimit ?? 1_000,
+    retryWindowMs: options.retryWindowMs ?? 0,
     onEnd: () => {},
   });
   const take = async (count: number) => {
@@ -32,7 +36,7 @@ async function setup(options: { pageSize?: number; liveLimit?: number } = {}) {
     }
     return bodies;
   };
-  return { bus, stream, reads, take, failNextReads: () => (failReads = true) };
+  return { bus, stream, reads, take, failNextReads: (count: number) => (failReads = count) };
 }
 
 describe('MessageStream', () => {
@@ -86,10 +90,20 @@ describe('MessageStream', () => {
     expect(await take(2)).toEqual(['missed 1', 'missed 2']);
   });
 
-  it('yields a failed read as an error once, then ends', async () => {
-    const { bus, stream, take, failNextReads } = await setup();
+  it('retries reads while the bus is briefly unavailable', async () => {
+    const { bus, stream, take, reads, failNextReads } = await setup({ retryWindowMs: 5_000 });
+    const start = await bus.tail('bob');
+    await bus.send(draft('after the outage'));
+    stream.startAt(start, true);
+    failNextReads(3);
+    expect(await take(1)).toEqual(['after the outage']);
+    expect(reads.length).toBe(4);
+  });
+
+  it('yields a read that keeps failing past the retry window as an error once, then ends', async () => {
+    const { bus, stream, take, failNextReads } = await setup({ retryWindowMs: 0 });
     stream.startAt(await bus.tail('bob'), true);
-    failNextReads();
+    failNextReads(1);
     expect(await take(1)).toEqual(['error:BusUnavailableError']);
     expect(await stream.next()).toEqual({ value: undefined, done: true });
   });
