@@ -10,6 +10,7 @@ import type { CliProcess, Host } from '../cli.ts';
 interface DenoApi {
   readonly args: readonly string[];
   readonly env: { get(name: string): string | undefined };
+  readonly permissions: { querySync(descriptor: { name: 'env'; variable: string }): { readonly state: string } };
   readonly stdout: { writeSync(bytes: Uint8Array): number };
   readonly stderr: { writeSync(bytes: Uint8Array): number };
   exit(code: number): never;
@@ -136,7 +137,15 @@ export function denoProcess(): CliProcess {
   };
   return {
     args: api.args,
-    env: (name) => api.env.get(name),
+    env(name) {
+      // deno.json's task ignores (reads as unset) every variable it does not allow, so a library's
+      // look at NODE_DEBUG or the like finds nothing. A variable of ours missing from that list
+      // would be silently unset too: refuse to start instead.
+      if (api.permissions.querySync({ name: 'env', variable: name }).state !== 'granted') {
+        throw new Error(`Cannot read ${name}: Deno does not allow it: add it to --allow-env in deno.json's start task`);
+      }
+      return api.env.get(name);
+    },
     writeStdout: (text) => writeAll(api.stdout, text),
     writeStderr: (text) => writeAll(api.stderr, text),
     exit: (code) => api.exit(code),

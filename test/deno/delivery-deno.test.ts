@@ -1,4 +1,4 @@
-import { describeDelivery } from '../integration/delivery-suite.ts';
+import { describeDelivery, HISTORY_LIMIT } from '../integration/delivery-suite.ts';
 import { startNode, type Runtime } from '../helpers/node-process.ts';
 import { startRedis } from '../helpers/redis-server.ts';
 
@@ -7,7 +7,7 @@ import { startRedis } from '../helpers/redis-server.ts';
 // [Node, Deno] it sends Node → Deno and Deno → Node.
 
 describeDelivery('memory bus, one Deno node', async () => {
-  const node = await startNode({}, { runtime: 'deno' });
+  const node = await startNode({ HISTORY_MAX_PER_USER: String(HISTORY_LIMIT) }, { runtime: 'deno' });
   return { nodes: [node], stop: () => node.stop() };
 });
 
@@ -21,7 +21,7 @@ for (const routing of ['user', 'broadcast'] as const) {
     describeDelivery(`redis bus, ROUTING=${routing}, ${name}`, async () => {
       const redis = await startRedis();
       const nodes = await Promise.all(
-        runtimes.map((runtime) => startNode({ REDIS_URL: redis.url, ROUTING: routing }, { runtime })),
+        runtimes.map((runtime) => startNode({ REDIS_URL: redis.url, ROUTING: routing, HISTORY_MAX_PER_USER: String(HISTORY_LIMIT) }, { runtime })),
       );
       return {
         nodes,

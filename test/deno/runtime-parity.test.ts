@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CONFIG_VARIABLES } from '../../src/config.ts';
 import { connect, post, SEND, subscribeReady, type GraphQLResponse } from '../helpers/graphql-client.ts';
-import { runMain, startNode, type NodeProcess, type Runtime } from '../helpers/node-process.ts';
+import { runMain, serviceCommand, startNode, type NodeProcess, type Runtime } from '../helpers/node-process.ts';
 import { TEST_JWT_SECRET, tokenFor } from '../helpers/tokens.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -90,6 +90,15 @@ describe('a Node node and a Deno node answer alike', () => {
   ])('a socket offering %s', async (_name, protocols, auth, expected) => {
     const payload = auth === 'valid' ? { authorization: `Bearer ${await tokenFor('alice')}` } : {};
     expect(await both((node) => handshake(node.wsUrl, protocols, payload))).toEqual(expected);
+  });
+});
+
+describe("deno.json's start task", () => {
+  it('grants the network, exactly the configuration variables (every other reads as unset) and the hostname pino asks for', () => {
+    const { args } = serviceCommand('deno');
+    const allowEnv = args.find((arg) => arg.startsWith('--allow-env='));
+    expect(allowEnv?.slice('--allow-env='.length).split(',').sort()).toEqual(CONFIG_VARIABLES.map(({ name }) => name).sort());
+    expect(args.filter((arg) => arg !== allowEnv)).toEqual(['run', '--allow-net', '--ignore-env', '--allow-sys=hostname', 'src/main-deno.ts']);
   });
 });
 
