@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { openFileLimit } from './lib/proc-stats.ts';
 import { parseOptions } from './orchestrator/options.ts';
 import { runSystem } from './orchestrator/run-system.ts';
+import { switchboardRevision } from './orchestrator/systems.ts';
 import type { Report, RunResult } from './orchestrator/types.ts';
 import { describeMachine } from './report/machine.ts';
 import { num } from './report/format.ts';
@@ -37,6 +38,7 @@ const report: Report = {
   finishedAt: '',
   command: `npm run ${options.preset === 'smoke' ? 'bench:smoke' : 'bench'}${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
   machine: describeMachine(),
+  switchboard: switchboardRevision(),
   settings,
   runs: [],
 };

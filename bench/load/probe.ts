@@ -1,5 +1,5 @@
-import { PhaseTracker } from './tracker.ts';
-import { runWindow, type SendOne } from './runners.ts';
+import type { SendOne } from './runners.ts';
+import type { PhaseTracker } from './tracker.ts';
 
 export interface ProbeOptions {
   /** Local users in the order they connected. */
@@ -12,32 +12,50 @@ export interface ProbeOptions {
   readonly send: SendOne;
 }
 
-const ROUND_MS = 2000;
+/** Probes sent and not yet received, at most. */
 const PROBE_WINDOW = 64;
+/** A round ends when nothing arrived for this long: what is still missing was probably sent too early. */
+const QUIET_MS = 3000;
 
 /**
  * Proves subscriptions are live before anything is measured: sends one probe message to each
- * sampled user and waits until it arrives, re-probing the missing ones every round until the
- * timeout. The sample is the users whose connection was acknowledged last (the likeliest to be
- * still setting up) plus random others. Resolves the users never reached and the number probed.
+ * sampled user and waits until it arrives; users whose probe never comes (it was published before
+ * their subscription was live) are probed again in a new round, until the timeout. The sample is
+ * the users whose connection was acknowledged last (the likeliest to be still setting up) plus
+ * random others. Slow systems are fine: a round waits while probes keep arriving.
  */
 export async function probeUsers(options: ProbeOptions): Promise<{ probed: number; missing: number[] }> {
-  const order = options.connectedOrder;
-  let pending = selectSample(order, options.sample, options.random);
+  let pending = selectSample(options.connectedOrder, options.sample, options.random);
   const probed = pending.length;
   const deadline = performance.now() + options.timeoutMs;
   for (let round = 0; pending.length > 0 && performance.now() < deadline; round++) {
     const targets = pending;
     const tracker = options.newTracker(`p${round}`, targets.length);
-    await runWindow(
-      tracker,
-      { window: PROBE_WINDOW, messages: targets.length, maxSeconds: ROUND_MS / 1000, drainMs: ROUND_MS },
-      (seq) => targets[seq] ?? 0,
-      options.send,
-    );
+    await probeRound(tracker, targets, options.send, deadline);
     pending = targets.filter((_, seq) => !tracker.isDelivered(seq));
   }
   return { probed, missing: pending };
+}
+
+function probeRound(tracker: PhaseTracker, targets: readonly number[], send: SendOne, deadline: number): Promise<void> {
+  return new Promise((resolve) => {
+    let lastProgress = performance.now();
+    const pump = () => {
+      lastProgress = performance.now();
+      while (tracker.outstanding < PROBE_WINDOW && tracker.issued < targets.length) send(tracker, targets[tracker.issued] ?? 0);
+    };
+    const check = setInterval(() => {
+      const now = performance.now();
+      const finished = tracker.issued === targets.length && tracker.outstanding === 0;
+      if (finished || now - lastProgress > QUIET_MS || now > deadline) {
+        clearInterval(check);
+        tracker.onChange = () => {};
+        resolve();
+      }
+    }, 50);
+    tracker.onChange = pump;
+    pump();
+  });
 }
 
 function selectSample(order: readonly number[], sample: number, random: () => number): number[] {

@@ -1,6 +1,7 @@
 import type { PhaseResult, PhaseSpec } from '../lib/ipc.ts';
 import { totalBusReceived } from '../lib/metrics-scrape.ts';
 import { totalCpuMillis } from '../lib/proc-stats.ts';
+import { machineBusyMs } from '../lib/system-cpu.ts';
 import type { RedisServer } from '../lib/redis.ts';
 import { summarize } from '../lib/stats.ts';
 import type { LoadPool } from './load-pool.ts';
@@ -20,6 +21,13 @@ interface Snapshot {
   readonly loadCpu: number;
   readonly bus: number | undefined;
   readonly redisOut: number;
+  readonly machineBusy: number;
+  readonly orchestrator: number;
+}
+
+function cpuUsageMs(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
 }
 
 async function snapshot(s: Subjects): Promise<Snapshot> {
@@ -29,6 +37,8 @@ async function snapshot(s: Subjects): Promise<Snapshot> {
     loadCpu: totalCpuMillis(s.pool.pids),
     bus: await totalBusReceived(s.nodePorts),
     redisOut: await s.redis.outputBytes(),
+    machineBusy: machineBusyMs(),
+    orchestrator: cpuUsageMs(),
   };
 }
 
@@ -53,6 +63,9 @@ export async function measurePhase(
   const end = Math.max(...results.map((r) => r.lastReceiptAt).filter(Number.isFinite));
   const durationMs = Number.isFinite(start) && Number.isFinite(end) ? end - start : 0;
   const nodeCpuMs = after.nodeCpu - before.nodeCpu;
+  const redisCpuMs = after.redisCpu - before.redisCpu;
+  const loadCpuMs = after.loadCpu - before.loadCpu;
+  const ours = nodeCpuMs + redisCpuMs + loadCpuMs + (after.orchestrator - before.orchestrator);
   return {
     kind,
     issued: sum((r) => r.issued),
@@ -67,8 +80,9 @@ export async function measurePhase(
     latency: summarize(results.flatMap((r) => r.latenciesMs)),
     cpuMsPer1k: delivered > 0 ? (nodeCpuMs * 1000) / delivered : 0,
     nodeCpuMs,
-    redisCpuMs: after.redisCpu - before.redisCpu,
-    loadCpuMs: after.loadCpu - before.loadCpu,
+    redisCpuMs,
+    loadCpuMs,
+    foreignCpuMs: Math.max(0, after.machineBusy - before.machineBusy - ours),
     busDeliveriesPerMessage:
       before.bus === undefined || after.bus === undefined || sent === 0 ? null : (after.bus - before.bus) / sent,
     redisOutBytesPerMessage: sent > 0 ? (after.redisOut - before.redisOut) / sent : 0,

@@ -16,12 +16,12 @@ const PRESETS = {
   matrix: {
     users: '1000,5000,20000', nodes: '2,4', body: '100,4096',
     messages: 20_000, window: 64, fullSeconds: 15, rate: 500, rateSeconds: 10,
-    warmupMessages: 2000, warmupSeconds: 3, drainSeconds: 20, probeSample: 250, runTimeoutSeconds: 600,
+    warmupMessages: 2000, warmupSeconds: 3, drainSeconds: 20, probeSample: 250, runTimeoutSeconds: 600, quietWaitSeconds: 120,
   },
   smoke: {
     users: '300', nodes: '2', body: '100',
     messages: 2000, window: 32, fullSeconds: 4, rate: 200, rateSeconds: 2,
-    warmupMessages: 200, warmupSeconds: 1, drainSeconds: 10, probeSample: 1000, runTimeoutSeconds: 60,
+    warmupMessages: 200, warmupSeconds: 1, drainSeconds: 10, probeSample: 1000, runTimeoutSeconds: 60, quietWaitSeconds: 0,
   },
 } as const;
 
@@ -86,6 +86,7 @@ export function parseOptions(argv: readonly string[]): Options {
     connectConcurrency: 200,
     seed: int('seed', values.seed, 1),
     runTimeoutSeconds: p.runTimeoutSeconds,
+    quietWaitSeconds: p.quietWaitSeconds,
     profileDir: values.profile,
   };
   return { preset, scenarios, systems: parseSystems(values.systems), settings, outDir: values.out, writeDoc: values['write-doc'] };

@@ -1,13 +1,25 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startChild, type Child } from '../lib/child-process.ts';
 import type { PhaseSpec } from '../lib/ipc.ts';
 import { totalRssKib } from '../lib/proc-stats.ts';
 import { startRedis } from '../lib/redis.ts';
+import { waitForQuiet } from '../lib/system-cpu.ts';
 import { LoadPool } from './load-pool.ts';
 import { measurePhase, phaseFailures, type Subjects } from './measure.ts';
 import { SYSTEMS, type SystemName } from './systems.ts';
-import type { RunResult, Scenario, Settings } from './types.ts';
+import type { PhaseSummary, RunResult, Scenario, Settings } from './types.ts';
+
+/** Other work may use at most this share of the machine's CPU before and during a measured phase. */
+const QUIET_SHARE = 0.1;
+
+function phaseWarnings(phase: PhaseSummary, settings: Settings): string[] {
+  const label = phase.kind === 'full' ? 'full-speed' : 'fixed-rate';
+  const window = phase.kind === 'full' ? phase.durationMs : settings.rateSeconds * 1000;
+  const share = window > 0 ? phase.foreignCpuMs / (window * availableParallelism()) : 0;
+  return share < QUIET_SHARE ? [] : [`${label}: other processes used ${Math.round(share * 100)}% of the machine's CPU meanwhile`];
+}
 
 /** Reads the port from a node's `"msg":"listening"` JSON line. */
 function listeningPort(line: string): number | undefined {
@@ -26,7 +38,7 @@ function listeningPort(line: string): number | undefined {
  * full-speed and fixed-rate phases. Everything started is stopped again, whatever happens.
  */
 export async function runSystem(name: SystemName, scenario: Scenario, settings: Settings): Promise<RunResult> {
-  const result: RunResult = { system: name, scenario, failures: [] };
+  const result: RunResult = { system: name, scenario, failures: [], warnings: [] };
   const cleanups: Array<() => Promise<void>> = [];
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -52,6 +64,11 @@ async function execute(
 ): Promise<void> {
   if (scenario.history === 'on') throw new Error('history on is not supported yet');
   const system = SYSTEMS[name];
+  // The smoke preset does not wait: it checks delivery, not speed, and may run beside a test suite.
+  result.busyBeforeStart = settings.quietWaitSeconds > 0 ? await waitForQuiet(QUIET_SHARE, settings.quietWaitSeconds * 1000) : 0;
+  if (result.busyBeforeStart >= QUIET_SHARE) {
+    result.warnings.push(`the machine was ${Math.round(result.busyBeforeStart * 100)}% busy with other work when the run started`);
+  }
   const secret = randomBytes(32).toString('hex');
   const redis = await startRedis();
   cleanups.push(() => redis.stop());
@@ -89,7 +106,7 @@ async function execute(
   const failures = connected.flatMap((reply) => reply.failures);
   if (failures.length > 0) throw new Error(`users could not connect, e.g. ${failures.slice(0, 3).join('; ')}`);
 
-  const probed = await pool.all({ type: 'probe', sample: settings.probeSample, timeoutMs: 60_000 }, 'probed', 120_000);
+  const probed = await pool.all({ type: 'probe', sample: settings.probeSample, timeoutMs: 150_000 }, 'probed', 180_000);
   result.probeMs = Math.max(...probed.map((reply) => reply.ms));
   result.probed = probed.reduce((total, reply) => total + reply.probed, 0);
   const missing = probed.flatMap((reply) => reply.missing);
@@ -114,6 +131,7 @@ async function execute(
   const full: PhaseSpec = { ...warmup, tag: 'f', messages: perWorker(settings.messages), maxSeconds: settings.fullSeconds };
   result.full = await measurePhase(s, 'full', full, phaseTimeout(settings.fullSeconds));
   result.failures.push(...phaseFailures(result.full));
+  result.warnings.push(...phaseWarnings(result.full, settings));
 
   if (!result.full.drained) {
     result.rateSkipped = 'the full-speed phase did not drain';
@@ -130,5 +148,6 @@ async function execute(
     };
     result.rate = await measurePhase(s, 'rate', rate, phaseTimeout(settings.rateSeconds));
     result.failures.push(...phaseFailures(result.rate));
+    result.warnings.push(...phaseWarnings(result.rate, settings));
   }
 }

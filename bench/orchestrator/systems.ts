@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** A system under test: how to start one of its nodes. All of them speak the same contract. */
@@ -22,6 +24,20 @@ const benchFile = (path: string) => fileURLToPath(new URL(`../${path}`, import.m
  * another build (e.g. a worktree of an older commit).
  */
 const switchboardMain = process.env['SWITCHBOARD_MAIN'] ?? repoFile('dist/main.js');
+
+/**
+ * Which switchboard was measured: the entry point and the git commit of the checkout it was built
+ * from, marked when that checkout has uncommitted changes under src/.
+ */
+export function switchboardRevision(): string {
+  const git = (...args: string[]) => execFileSync('git', ['-C', dirname(switchboardMain), ...args], { encoding: 'utf8' }).trim();
+  try {
+    const dirty = git('status', '--porcelain', '--', '../src') !== '';
+    return `${switchboardMain} built from ${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted src/ changes' : ''}`;
+  } catch {
+    return `${switchboardMain} (no git checkout)`;
+  }
+}
 
 /** Every system, in report order. */
 export const SYSTEMS: Readonly<Record<SystemName, System>> = {

@@ -32,6 +32,8 @@ export interface Settings {
   readonly loadProcesses: number;
   readonly connectConcurrency: number;
   readonly seed: number;
+  /** How long a run waits for the machine to be quiet before it starts anyway (0: no wait). */
+  readonly quietWaitSeconds: number;
   /** Hard limit on one system's run in one scenario. */
   readonly runTimeoutSeconds: number;
   /** Directory for `--cpu-prof` output of switchboard nodes, when profiling. */
@@ -57,6 +59,8 @@ export interface PhaseSummary {
   readonly nodeCpuMs: number;
   readonly redisCpuMs: number;
   readonly loadCpuMs: number;
+  /** CPU the rest of the machine used meanwhile (busy time from /proc/stat minus ours): noise. */
+  readonly foreignCpuMs: number;
   /** Sum over nodes of the bus-received counter delta / sent; `null` when a node has no /metrics. */
   readonly busDeliveriesPerMessage: number | null;
   /** Bytes Redis wrote to its clients per sent message (covers publish replies and pushes to nodes). */
@@ -70,6 +74,10 @@ export interface RunResult {
   readonly system: SystemName;
   readonly scenario: Scenario;
   readonly failures: string[];
+  /** Things that make the figures less trustworthy (the machine was busy with something else). */
+  readonly warnings: string[];
+  /** Share of the machine's CPU busy just before the run started (after waiting for quiet). */
+  busyBeforeStart?: number;
   connectMs?: number;
   probeMs?: number;
   probed?: number;
@@ -98,6 +106,8 @@ export interface Report {
   finishedAt: string;
   readonly command: string;
   readonly machine: Machine;
+  /** The switchboard build measured (path and commit). */
+  readonly switchboard: string;
   readonly settings: Settings;
   readonly runs: RunResult[];
 }

@@ -10,6 +10,7 @@ const HEADER = [
   'latency p50 / p90 / p99 / max (ms)',
   'node CPU ms per 1k msgs',
   'Redis deliveries per msg',
+  'Redis bytes out per msg',
   'at fixed rate: p50 / p99 / max (ms)',
   'delivered / sent',
 ];
@@ -32,6 +33,7 @@ function row(run: RunResult): string[] {
     full === undefined ? 'n/a' : [full.latency.p50, full.latency.p90, full.latency.p99, full.latency.max].map(num).join(' / '),
     full === undefined ? 'n/a' : num(full.cpuMsPer1k),
     full === undefined ? 'n/a' : num(full.busDeliveriesPerMessage),
+    full === undefined ? 'n/a' : num(full.redisOutBytesPerMessage),
     rate === undefined ? (run.rateSkipped ?? 'n/a') : [rate.latency.p50, rate.latency.p99, rate.latency.max].map(num).join(' / '),
     `${run.failures.length > 0 ? '**⚠ FAILED** ' : ''}${counts || 'n/a'}`,
   ];
@@ -40,6 +42,14 @@ function row(run: RunResult): string[] {
 /** The comparison table: one row per system per scenario, systems of a scenario together. */
 export function renderTable(report: Report): string {
   return table(HEADER, report.runs.map(row));
+}
+
+/** Every warning of every run (figures disturbed by other work on the machine). */
+export function renderWarnings(report: Report): string {
+  const lines = report.runs.flatMap((run) =>
+    run.warnings.map((warning) => `- ${run.system}, ${scenarioLabel(run.scenario)}: ${warning}`),
+  );
+  return lines.length === 0 ? '' : `Disturbed figures (other processes were busy; treat these rows with suspicion):\n\n${lines.join('\n')}\n`;
 }
 
 /** Every failure of every run, one line each; empty when there are none. */
