@@ -55,8 +55,8 @@ export const DEMO_HTML = `<!doctype html>
 `;
 
 /** The demo page's style (`GET /demo.css`): system fonts, light and dark, visible focus. */
-export const DEMO_CSS = `:root { color-scheme: light dark; --accent: #0b63ce; --muted: #666; --line: #ccc8; font-family: system-ui, sans-serif; line-height: 1.4; }
-@media (prefers-color-scheme: dark) { :root { --accent: #6cb0ff; --muted: #aaa; } }
+export const DEMO_CSS = `:root { color-scheme: light dark; --accent: #0b63ce; --on-accent: #fff; --muted: #666; --line: #ccc8; font-family: system-ui, sans-serif; line-height: 1.4; }
+@media (prefers-color-scheme: dark) { :root { --accent: #6cb0ff; --on-accent: #061a33; --muted: #aaa; } }
 body { max-width: 46rem; margin: 0 auto; padding: 1rem; }
 header { display: flex; align-items: baseline; justify-content: space-between; gap: 1rem; border-bottom: 1px solid var(--line); }
 h1 { font-size: 1.4rem; margin: .5rem 0; }
@@ -68,7 +68,7 @@ h3 { font-size: 1rem; margin-bottom: .25rem; }
 label { display: block; font-weight: 600; margin: .5rem 0 .2rem; }
 input, textarea, button { font: inherit; padding: .4rem .6rem; border: 1px solid var(--muted); border-radius: .3rem; }
 input, textarea { width: 100%; box-sizing: border-box; }
-button { background: var(--accent); color: #fff; border-color: var(--accent); cursor: pointer; margin-top: .5rem; }
+button { background: var(--accent); color: var(--on-accent); border-color: var(--accent); cursor: pointer; margin-top: .5rem; }
 #sign-out { background: none; color: var(--accent); margin: 0 0 0 .5rem; padding: .1rem .5rem; }
 :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 .hint, .node { color: var(--muted); margin: .2rem 0; }
