@@ -54,7 +54,13 @@ describe('the demo page through the fetch handler', () => {
   });
 
   it('leaves other paths alone: /graphql still answers GraphQL', async () => {
-    const response = await get(app, '/graphql?query=%7B__typename%7D');
+    const response = await app.fetch(
+      new Request('http://switchboard.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      }),
+    );
     expect(await response.json()).toEqual({ data: { __typename: 'Query' } });
   });
 });
