@@ -19,7 +19,10 @@ export interface CliProcess {
 export interface Host {
   /** The port actually bound (useful with port 0). */
   readonly port: number;
-  /** Stops accepting, closes every socket with 1001 (going away), then closes the server. */
+  /**
+   * Drains: stops accepting connections, closes every WebSocket with 1001 (going away), waits for
+   * in-flight HTTP exchanges (sends) to finish, cuts streaming responses (SSE), then closes.
+   */
   close(): Promise<void>;
 }
 
@@ -66,9 +69,18 @@ export async function runCli(proc: CliProcess, serve: Serve): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    await host.close();
-    await app.stop();
+    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
+    // Whatever hangs (a client that never finishes a request, Redis not answering), the process
+    // exits within SHUTDOWN_TIMEOUT_MS.
+    const deadline = setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out: exiting anyway');
+      proc.exit(1);
+    }, config.shutdownTimeoutMs);
+    app.drain(); // readiness goes false first, so load balancers stop sending new traffic
+    await host.close(); // no new connections; sockets get 1001; in-flight sends finish
+    await app.stop(); // remaining streams end, Redis closes after its pending replies
+    clearTimeout(deadline);
+    logger.info({}, 'shut down');
     proc.exit(0);
   };
   proc.onceSignal('SIGTERM', () => void stop('SIGTERM'));

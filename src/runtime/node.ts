@@ -1,26 +1,40 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createServerAdapter } from '@whatwg-node/server';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { createServerAdapter } from '@whatwg-node/server';
 import type { App } from '../app.ts';
+import type { Host } from '../cli.ts';
 
-/** A running Node host for an {@link App}. */
-export interface NodeHost {
-  /** The port actually bound (useful with port 0). */
-  readonly port: number;
-  /** Stops accepting, closes every socket with 1001 (going away), then closes the server. */
-  close(): Promise<void>;
-}
+/** Media types of responses that stay open until the subscription ends (GraphQL over SSE, multipart). */
+const STREAMING_TYPES = ['text/event-stream', 'multipart/mixed'];
 
 /**
  * Hosts `app` on node:http (HTTP and SSE through the fetch handler) and ws (graphql-ws on the same
  * path). The only place, with `main.ts`, that knows it runs on Node.
+ *
+ * `close` drains: it stops accepting connections, closes every WebSocket with 1001 (going away) so
+ * clients reconnect to another node and resume, waits for in-flight HTTP exchanges (sends) to finish,
+ * then cuts what is left — SSE streams, which the client sees fail and resumes elsewhere.
  */
-export async function serveNode(app: App, options: { port: number; host?: string }): Promise<NodeHost> {
+export async function serveNode(app: App, options: { port: number; host?: string }): Promise<Host> {
+  // Responses still being produced or written, except streaming ones (which never end by themselves).
+  const exchanges = new Set<ServerResponse>();
+  const handle = async (request: Request, context: { res?: ServerResponse }): Promise<Response> => {
+    const { res } = context;
+    if (res !== undefined) {
+      exchanges.add(res);
+      res.once('close', () => exchanges.delete(res));
+    }
+    const response = await app.fetch(request);
+    const type = response.headers.get('content-type') ?? '';
+    if (res !== undefined && STREAMING_TYPES.some((streaming) => type.startsWith(streaming))) exchanges.delete(res);
+    return response;
+  };
   // @whatwg-node/server (yoga's own adapter) bridges node:http to the fetch handler, including
   // streaming SSE responses and aborting them when the client goes away.
-  const server: Server = createServer(createServerAdapter(app.fetch));
+  const adapter = createServerAdapter<{ req: IncomingMessage; res: ServerResponse }>(handle);
+  const server: Server = createServer(adapter);
   const sockets = new WebSocketServer({ server, path: app.path });
   const graphqlWs = useServer(app.graphqlWs<Extra>(), sockets);
   await new Promise<void>((resolve, reject) => {
@@ -30,10 +44,13 @@ export async function serveNode(app: App, options: { port: number; host?: string
   return {
     port: (server.address() as AddressInfo).port,
     async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const client of sockets.clients) client.close(1001, 'Going away');
       await graphqlWs.dispose();
+      server.closeIdleConnections();
+      while (exchanges.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closed;
     },
   };
 }

@@ -13,6 +13,8 @@ export interface ResumingInbox {
   readonly errors: unknown[];
   /** How many times the subscription was re-opened. */
   readonly reconnects: number;
+  /** Close codes of the sockets that closed under it (1001 = the node went away). */
+  readonly closeCodes: number[];
   stop(): Promise<void>;
 }
 
@@ -22,7 +24,7 @@ export interface ResumingInbox {
  * function, so a fresh token is fetched on every connect.
  */
 export function resumingInbox(options: { wsUrls: readonly string[]; token: () => Promise<string>; after: string }): ResumingInbox {
-  const state = { messages: [] as ReceivedMessage[], errors: [] as unknown[], reconnects: 0 };
+  const state = { messages: [] as ReceivedMessage[], errors: [] as unknown[], reconnects: 0, closeCodes: [] as number[] };
   let lastId = options.after;
   let index = 0;
   let client: Client | undefined;
@@ -35,6 +37,7 @@ export function resumingInbox(options: { wsUrls: readonly string[]; token: () =>
       webSocketImpl: WebSocket,
       retryAttempts: 0,
       connectionParams: async () => ({ authorization: `Bearer ${await options.token()}` }),
+      on: { closed: (event) => void state.closeCodes.push((event as { code: number }).code) },
     });
     client = current;
     let reopened = false;
@@ -73,6 +76,9 @@ export function resumingInbox(options: { wsUrls: readonly string[]; token: () =>
     },
     get reconnects() {
       return state.reconnects;
+    },
+    get closeCodes() {
+      return state.closeCodes;
     },
     async stop() {
       stopped = true;

@@ -28,6 +28,7 @@ describe('parseConfig', () => {
       historyMaxPerUser: 1000,
       historyTtlSeconds: 604800,
       idempotencyTtlSeconds: 86400,
+      shutdownTimeoutMs: 10000,
       production: false,
     });
   });
@@ -48,6 +49,7 @@ describe('parseConfig', () => {
         HISTORY_MAX_PER_USER: '10',
         HISTORY_TTL_SECONDS: '60',
         IDEMPOTENCY_TTL_SECONDS: '120',
+        SHUTDOWN_TIMEOUT_MS: '3000',
         NODE_ENV: 'production',
       }),
     ).toEqual({
@@ -64,6 +66,7 @@ describe('parseConfig', () => {
       historyMaxPerUser: 10,
       historyTtlSeconds: 60,
       idempotencyTtlSeconds: 120,
+      shutdownTimeoutMs: 3000,
       production: true,
     });
   });
