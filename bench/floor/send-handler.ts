@@ -1,18 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
 import { userChannel, type WireMessage } from '../lib/contract.ts';
-import { verifyBearer } from '../lib/jwt.ts';
 
 /**
  * HTTP POST /graphql for the floor: verifies the bearer token, reads `variables.to` and
  * `variables.body` (the document itself is not parsed: the floor serves only `sendMessage`),
  * publishes the message on the recipient's channel and answers like GraphQL would.
  */
-export function createSendHandler(publisher: Redis, key: Uint8Array) {
+export function createSendHandler(publisher: Redis, verify: (authorization: unknown) => string | undefined) {
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
-    const fromUserId = await verifyBearer(key, request.headers.authorization);
+    const fromUserId = verify(request.headers.authorization);
     if (fromUserId === undefined) return reply(response, 401, { errors: [{ message: 'Unauthenticated' }] });
     let variables: unknown;
     try {

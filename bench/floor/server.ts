@@ -5,6 +5,7 @@ import { WebSocketServer } from 'ws';
 import { BUS_RECEIVED_METRIC, GRAPHQL_PATH, listeningLine } from '../lib/contract.ts';
 import { secretFromEnv } from '../lib/jwt.ts';
 import { metricsText, readNodeEnv } from '../lib/node-env.ts';
+import { createHs256Verifier } from './hs256.ts';
 import { Registry } from './registry.ts';
 import { createSendHandler } from './send-handler.ts';
 import { serveSocket } from './socket-session.ts';
@@ -13,11 +14,11 @@ import { serveSocket } from './socket-session.ts';
 // switchboard spends beyond this is the price of GraphQL execution and its own machinery.
 
 const env = readNodeEnv(process.env);
-const key = secretFromEnv(process.env);
+const verify = createHs256Verifier(secretFromEnv(process.env));
 const publisher = new Redis(env.redisUrl);
 const subscriber = new Redis(env.redisUrl);
 const registry = new Registry(subscriber);
-const send = createSendHandler(publisher, key);
+const send = createSendHandler(publisher, verify);
 
 const server = createServer((request, response) => {
   const path = request.url?.split('?')[0];
@@ -39,7 +40,7 @@ const sockets = new WebSocketServer({
   path: GRAPHQL_PATH,
   handleProtocols: (protocols) => (protocols.has('graphql-transport-ws') ? 'graphql-transport-ws' : false),
 });
-sockets.on('connection', (socket) => serveSocket(socket, registry, key));
+sockets.on('connection', (socket) => serveSocket(socket, registry, verify));
 
 server.listen(env.port, '127.0.0.1', () => {
   process.stdout.write(listeningLine((server.address() as AddressInfo).port, env.nodeId));

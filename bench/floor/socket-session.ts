@@ -1,5 +1,4 @@
 import type { WebSocket } from 'ws';
-import { verifyBearer } from '../lib/jwt.ts';
 import type { Registry } from './registry.ts';
 
 /** graphql-transport-ws close codes the floor uses (the protocol's own). */
@@ -16,9 +15,8 @@ const CLOSE = {
  * `payload.authorization` → connection_ack; subscribe → `next` frames of `messageReceived` (the
  * query is not parsed: the floor serves only that subscription); complete; ping → pong.
  */
-export function serveSocket(socket: WebSocket, registry: Registry, key: Uint8Array): void {
+export function serveSocket(socket: WebSocket, registry: Registry, verify: (authorization: unknown) => string | undefined): void {
   let userId: string | undefined;
-  let initialising = false;
   const removers = new Map<string, () => void>();
   const close = ([code, reason]: readonly [number, string]) => socket.close(code, reason);
 
@@ -34,14 +32,11 @@ export function serveSocket(socket: WebSocket, registry: Registry, key: Uint8Arr
     const { type, id, payload } = frame as Record<string, unknown>;
     switch (type) {
       case 'connection_init': {
-        if (initialising || userId !== undefined) return close(CLOSE.duplicateInit);
-        initialising = true;
+        if (userId !== undefined) return close(CLOSE.duplicateInit);
         const authorization = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>)['authorization'] : undefined;
-        void verifyBearer(key, authorization).then((sub) => {
-          if (sub === undefined) return close(CLOSE.forbidden);
-          userId = sub;
-          socket.send('{"type":"connection_ack"}');
-        });
+        userId = verify(authorization);
+        if (userId === undefined) return close(CLOSE.forbidden);
+        socket.send('{"type":"connection_ack"}');
         return;
       }
       case 'subscribe': {

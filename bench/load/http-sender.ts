@@ -4,24 +4,21 @@ import { GRAPHQL_PATH, SEND_MUTATION } from '../lib/contract.ts';
 const TIMEOUT_MS = 30_000;
 
 /**
- * Sends `sendMessage` over HTTP POST with keep-alive connections, as one authenticated sender.
+ * Sends `sendMessage` over HTTP POST with keep-alive connections, each as the user whose token it is given.
  * Resolves `undefined` when the server accepted the message (200 with `data.sendMessage.id`), else
  * a short reason. Never rejects.
  */
 export class HttpSender {
   readonly #agent: Agent;
-  readonly #authorization: string;
 
   constructor(
     readonly ports: readonly number[],
-    token: string,
     socketsPerNode: number,
   ) {
     this.#agent = new Agent({ keepAlive: true, maxSockets: socketsPerNode });
-    this.#authorization = `Bearer ${token}`;
   }
 
-  send(node: number, to: string, body: string): Promise<string | undefined> {
+  send(node: number, token: string, to: string, body: string): Promise<string | undefined> {
     const payload = JSON.stringify({ query: SEND_MUTATION, variables: { to, body } });
     return new Promise((resolve) => {
       const req = request(
@@ -35,7 +32,7 @@ export class HttpSender {
           headers: {
             'content-type': 'application/json',
             'content-length': Buffer.byteLength(payload),
-            authorization: this.#authorization,
+            authorization: `Bearer ${token}`,
           },
         },
         (res) => {

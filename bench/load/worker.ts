@@ -49,19 +49,22 @@ async function initialise(init: InitCommand): Promise<State> {
       if (problems.length < 100) problems.push(description);
     },
   });
-  const sender = new HttpSender(init.ports, await signToken(key, `sender-${init.worker}`), SENDER_SOCKETS_PER_NODE);
+  const sender = new HttpSender(init.ports, SENDER_SOCKETS_PER_NODE);
   return { init, users, clients, sender, random: seededRandom(init.seed * 7919 + init.worker), trackers, problems, sends: 0 };
 }
 
+/** Sends as a random user of this process (`random` picks it), round-robin over the nodes. */
 const sendOne =
-  (s: State): SendOne =>
+  (s: State, random: () => number): SendOne =>
   (tracker, recipient) => {
     const now = performance.now();
     const seq = tracker.issue(recipient, now);
     // Sends go round-robin over the nodes; recipients are on node (index % N), so most cross nodes.
     const node = s.sends++ % s.init.ports.length;
     const to = s.users[recipient]?.id ?? 'nobody';
-    void s.sender.send(node, to, encodeBody(tracker.tag, seq, now, s.init.bodyBytes)).then((error) => tracker.sendDone(seq, error));
+    // The sender is another random user of this process, with its own token, as in real traffic.
+    const from = s.users[Math.floor(random() * s.users.length)]?.token ?? '';
+    void s.sender.send(node, from, to, encodeBody(tracker.tag, seq, now, s.init.bodyBytes)).then((error) => tracker.sendDone(seq, error));
   };
 
 function newTracker(s: State, tag: string, capacity: number): PhaseTracker {
@@ -91,7 +94,7 @@ async function handle(command: Command): Promise<Reply> {
         timeoutMs: command.timeoutMs,
         random: s.random,
         newTracker: (tag, capacity) => newTracker(s, tag, capacity),
-        send: sendOne(s),
+        send: sendOne(s, s.random),
       });
       const ids = missing.slice(0, 20).map((local) => s.users[local]?.id ?? String(local));
       return { type: 'probed', ms: performance.now() - start, probed, missing: ids };
@@ -100,13 +103,16 @@ async function handle(command: Command): Promise<Reply> {
       const { spec } = command;
       s.problems.length = 0;
       const count = s.users.length;
-      const recipientOf = () => Math.floor(s.random() * count);
+      // A fresh generator per phase: every system gets the same recipients and senders, whatever
+      // the probes before it consumed.
+      const random = seededRandom(s.init.seed * 7919 + s.init.worker * 104729 + spec.tag.charCodeAt(0));
+      const recipientOf = () => Math.floor(random() * count);
       const capacity = spec.mode === 'window' ? spec.messages : Math.round(spec.rate * spec.seconds);
       const tracker = newTracker(s, spec.tag, capacity);
       const drained =
         spec.mode === 'window'
-          ? await runWindow(tracker, spec, recipientOf, sendOne(s))
-          : await runRate(tracker, spec, recipientOf, sendOne(s));
+          ? await runWindow(tracker, spec, recipientOf, sendOne(s, random))
+          : await runRate(tracker, spec, recipientOf, sendOne(s, random));
       return { type: 'phase-done', result: tracker.result(drained, toEpoch), problems: [...s.problems] };
     }
     case 'close': {

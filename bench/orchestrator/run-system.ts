@@ -75,12 +75,12 @@ async function execute(
 
   const nodes: Array<{ child: Child; port: number }> = [];
   cleanups.push(async () => void (await Promise.all(nodes.map((node) => node.child.stop()))));
-  const profiling = settings.profileDir !== undefined && name.startsWith('switchboard');
+  const profileDir = settings.profileDir === undefined ? undefined : `${settings.profileDir}/${name}-${scenario.users}u-${scenario.nodes}n-${scenario.bodyBytes}b`;
   for (let i = 0; i < scenario.nodes; i++) {
     const { child, value: port } = await startChild({
       name: `${name} node ${i}`,
       command: process.execPath,
-      args: [...(profiling ? ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`] : []), system.script],
+      args: [...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]), system.script],
       env: { PORT: '0', REDIS_URL: redis.url, JWT_SECRET: secret, NODE_ID: `n${i}`, LOG_LEVEL: 'info', ...system.env },
       ready: listeningPort,
       timeoutMs: 30_000,

@@ -36,7 +36,7 @@ export interface Settings {
   readonly quietWaitSeconds: number;
   /** Hard limit on one system's run in one scenario. */
   readonly runTimeoutSeconds: number;
-  /** Directory for `--cpu-prof` output of switchboard nodes, when profiling. */
+  /** Directory for `--cpu-prof` output of every node (one subdirectory per system and scenario), when profiling. */
   readonly profileDir: string | undefined;
 }
 
