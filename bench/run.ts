@@ -30,13 +30,14 @@ const summary = (run: RunResult) => {
   const head = `  ${run.system.padEnd(22)} connect ${num((run.connectMs ?? Number.NaN) / 1000)} s, RSS/user ${num(run.rssPerUserKib)} KiB`;
   const full = f === undefined ? '' : `, ${num(f.throughput)} msg/s, p99 ${num(f.latency.p99)} ms, CPU ${num(f.cpuMsPer1k)} ms/1k, bus ${num(f.busDeliveriesPerMessage)}/msg, delivered ${f.delivered}/${f.sent}`;
   const rate = run.rate === undefined ? ` | rate: ${run.rateSkipped ?? 'n/a'}` : ` | @${settings.rate}/s p99 ${num(run.rate.latency.p99)} ms, delivered ${run.rate.delivered}/${run.rate.sent}`;
-  return `${head}${full}${rate}${run.failures.length > 0 ? `\n    ⚠ ${run.failures.join('\n    ⚠ ')}` : ''}`;
+  const wall = ` [${num((run.wallMs ?? 0) / 1000)} s, stop ${num((run.stopMs ?? 0) / 1000)} s]`;
+  return `${head}${full}${rate}${wall}${run.failures.length > 0 ? `\n    ⚠ ${run.failures.join('\n    ⚠ ')}` : ''}`;
 };
 
 const report: Report = {
   startedAt: new Date().toISOString(),
   finishedAt: '',
-  command: `npm run ${options.preset === 'smoke' ? 'bench:smoke' : 'bench'}${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+  command: `${process.env['SWITCHBOARD_MAIN'] === undefined ? '' : `SWITCHBOARD_MAIN=${process.env['SWITCHBOARD_MAIN']} `}npm run ${options.preset === 'smoke' ? 'bench:smoke' : 'bench'}${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
   machine: describeMachine(),
   switchboard: switchboardRevision(),
   settings,

@@ -40,6 +40,7 @@ function listeningPort(line: string): number | undefined {
 export async function runSystem(name: SystemName, scenario: Scenario, settings: Settings): Promise<RunResult> {
   const result: RunResult = { system: name, scenario, failures: [], warnings: [] };
   const cleanups: Array<() => Promise<void>> = [];
+  const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {
@@ -50,7 +51,10 @@ export async function runSystem(name: SystemName, scenario: Scenario, settings: 
     result.failures.push(`run aborted: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
     clearTimeout(timer);
+    const stopping = performance.now();
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    result.stopMs = performance.now() - stopping;
+    result.wallMs = performance.now() - started;
   }
   return result;
 }

@@ -88,6 +88,9 @@ export interface RunResult {
   rate?: PhaseSummary;
   /** Why the fixed-rate phase did not run. */
   rateSkipped?: string;
+  /** Wall time of the whole run, and of stopping everything at its end. */
+  wallMs?: number;
+  stopMs?: number;
 }
 
 /** Machine the report was produced on. */
