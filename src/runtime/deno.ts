@@ -2,6 +2,7 @@ import { handleProtocols } from 'graphql-ws';
 import { makeHandler, type Extra } from 'graphql-ws/use/deno';
 import type { App } from '../app.ts';
 import type { CliProcess, Host } from '../cli.ts';
+import { ConfigError } from '../config.ts';
 
 /**
  * The part of the `Deno` namespace this adapter uses. Declared here, not through `@types`-style
@@ -20,10 +21,7 @@ interface DenoApi {
     options: { port: number; hostname?: string; onListen?: (addr: unknown) => void },
     handler: (request: Request) => Response | Promise<Response>,
   ): { readonly addr: { readonly port: number }; shutdown(): Promise<void> };
-  upgradeWebSocket(
-    request: Request,
-    options: { protocol?: string; idleTimeout?: number },
-  ): { socket: WebSocket; response: Response };
+  upgradeWebSocket(request: Request, options: { idleTimeout?: number }): { socket: WebSocket; response: Response };
 }
 
 function deno(): DenoApi {
@@ -140,9 +138,9 @@ export function denoProcess(): CliProcess {
     env(name) {
       // deno.json's task ignores (reads as unset) every variable it does not allow, so a library's
       // look at NODE_DEBUG or the like finds nothing. A variable of ours missing from that list
-      // would be silently unset too: refuse to start instead.
+      // would be silently unset too: refuse to start instead (exit 78, like any configuration error).
       if (api.permissions.querySync({ name: 'env', variable: name }).state !== 'granted') {
-        throw new Error(`Cannot read ${name}: Deno does not allow it: add it to --allow-env in deno.json's start task`);
+        throw new ConfigError(name, `Cannot read ${name}: Deno does not allow it: add it to --allow-env in deno.json's start task`);
       }
       return api.env.get(name);
     },

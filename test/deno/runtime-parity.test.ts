@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CONFIG_VARIABLES } from '../../src/config.ts';
@@ -99,6 +101,21 @@ describe("deno.json's start task", () => {
     const allowEnv = args.find((arg) => arg.startsWith('--allow-env='));
     expect(allowEnv?.slice('--allow-env='.length).split(',').sort()).toEqual(CONFIG_VARIABLES.map(({ name }) => name).sort());
     expect(args.filter((arg) => arg !== allowEnv)).toEqual(['run', '--allow-net', '--ignore-env', '--allow-sys=hostname', 'src/main-deno.ts']);
+  });
+
+  it('a configuration variable left out of --allow-env stops the start with exit 78, naming it', () => {
+    const { command, args, env } = serviceCommand('deno');
+    const narrowed = args.map((arg) => (arg.startsWith('--allow-env=') ? arg.replace(',HISTORY_TTL_SECONDS', '') : arg));
+    const result = spawnSync(command, narrowed, {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env: { PATH: process.env['PATH'], ...env, PORT: '0' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect({ code: result.status, stderr: result.stderr }).toEqual({
+      code: 78,
+      stderr: "switchboard: Cannot read HISTORY_TTL_SECONDS: Deno does not allow it: add it to --allow-env in deno.json's start task\n",
+    });
   });
 });
 
