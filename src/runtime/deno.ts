@@ -18,7 +18,7 @@ interface DenoApi {
   addSignalListener(signal: 'SIGTERM' | 'SIGINT', listener: () => void): void;
   removeSignalListener(signal: 'SIGTERM' | 'SIGINT', listener: () => void): void;
   serve(
-    options: { port: number; hostname?: string; onListen?: (addr: unknown) => void },
+    options: { port: number; onListen?: (addr: unknown) => void },
     handler: (request: Request) => Response | Promise<Response>,
   ): { readonly addr: { readonly port: number }; shutdown(): Promise<void> };
   upgradeWebSocket(request: Request, options: { idleTimeout?: number }): { socket: WebSocket; response: Response };
@@ -44,14 +44,14 @@ const CLOSE_GRACE_MS = 1000;
  * (graphql-ws on the same path). The only place, with `main-deno.ts`, that knows it runs on Deno.
  * @throws when the port cannot be bound (Deno's `AddrInUse`, `PermissionDenied`).
  */
-export async function serveDeno(app: App, options: { port: number; hostname?: string }): Promise<Host> {
+export async function serveDeno(app: App, options: { port: number }): Promise<Host> {
   const { serve, upgradeWebSocket } = deno();
   const handleSocket = makeHandler(app.graphqlWs<Extra>());
   const sockets = new Set<WebSocket>();
   const streams = new StreamTracker();
   const server = serve(
     // onListen: Deno would otherwise print "Listening on …" to stdout, between our JSON log lines.
-    { port: options.port, ...(options.hostname === undefined ? {} : { hostname: options.hostname }), onListen() {} },
+    { port: options.port, onListen() {} },
     async (request) => {
       if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket' || new URL(request.url).pathname !== app.path) {
         return streams.track(await app.fetch(request));
