@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startNode, type NodeProcess } from '../helpers/node-process.ts';
+import { startCluster } from '../helpers/cluster.ts';
+import type { NodeProcess } from '../helpers/node-process.ts';
 import type { Attempt } from '../helpers/reliable-sender.ts';
-import { startRedis, type RedisProcess } from '../helpers/redis-server.ts';
+import type { RedisOptions } from '../helpers/redis-server.ts';
 import { resumingInbox, type ResumingInbox } from '../helpers/resuming-inbox.ts';
 import { expectExactlyOnceInOrder, streamMessages } from '../helpers/stream-load.ts';
 import { tokenFor } from '../helpers/tokens.ts';
@@ -36,14 +37,10 @@ afterEach(async () => {
   await Promise.all(running.splice(0).reverse().map((part) => part.stop()));
 });
 
-async function cluster(count: number, env: Record<string, string>, redisOptions = {}) {
-  const redis: RedisProcess = await startRedis(redisOptions);
-  running.push(redis);
-  const nodes: NodeProcess[] = await Promise.all(
-    Array.from({ length: count }, (_, i) => startNode({ REDIS_URL: redis.url, NODE_ID: `fault-${i}`, ...env })),
-  );
-  running.push(...nodes);
-  return { redis, nodes };
+async function cluster(count: number, env: Record<string, string>, redisOptions: RedisOptions = {}) {
+  const started = await startCluster(count, env, redisOptions);
+  running.push(started);
+  return started;
 }
 
 /** One resuming client per user, users spread over the nodes; all start from a cursor before any send. */

@@ -2,24 +2,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { channels } from '../../src/bus/channels.ts';
 import { connect, post, SEND, subscribeReady } from '../helpers/graphql-client.ts';
 import { startNode, type NodeProcess } from '../helpers/node-process.ts';
-import { startRedis, type RedisProcess } from '../helpers/redis-server.ts';
+import { startCluster, type LocalCluster } from '../helpers/cluster.ts';
+import { startRedis } from '../helpers/redis-server.ts';
 import { tokenFor } from '../helpers/tokens.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 describe('ROUTING=user subscribes a node to a user only while it holds that user', () => {
-  let redis: RedisProcess;
-  let nodes: NodeProcess[];
+  let cluster: LocalCluster;
   beforeAll(async () => {
-    redis = await startRedis();
-    nodes = await Promise.all([startNode({ REDIS_URL: redis.url }), startNode({ REDIS_URL: redis.url })]);
+    cluster = await startCluster(2);
   });
-  afterAll(async () => {
-    await Promise.all(nodes.map((node) => node.stop()));
-    await redis.stop();
-  });
+  afterAll(() => cluster.stop());
 
   it('counts one subscriber per node holding the user and drops to none on complete and on close', async () => {
-    const [a, b] = nodes as [NodeProcess, NodeProcess];
+    const [a, b] = cluster.nodes as [NodeProcess, NodeProcess];
+    const { redis } = cluster;
     const channel = channels.user('bob');
     const probeToken = await tokenFor('probe');
     expect(await redis.numsub(channel)).toBe(0);

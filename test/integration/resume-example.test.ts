@@ -2,27 +2,22 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { post, SEND } from '../helpers/graphql-client.ts';
-import { startNode, type NodeProcess } from '../helpers/node-process.ts';
-import { startRedis, type RedisProcess } from '../helpers/redis-server.ts';
+import { startCluster, type LocalCluster } from '../helpers/cluster.ts';
+import type { NodeProcess } from '../helpers/node-process.ts';
 import { tokenFor } from '../helpers/tokens.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/resume-client.mjs', import.meta.url));
 
 describe('examples/resume-client.mjs', () => {
-  let redis: RedisProcess;
-  let nodes: NodeProcess[];
+  let cluster: LocalCluster;
   beforeAll(async () => {
-    redis = await startRedis();
-    nodes = await Promise.all([startNode({ REDIS_URL: redis.url }), startNode({ REDIS_URL: redis.url })]);
+    cluster = await startCluster(2);
   });
-  afterAll(async () => {
-    await Promise.all(nodes.map((node) => node.stop()));
-    await redis.stop();
-  });
+  afterAll(() => cluster.stop());
 
   it('receives every message once, in order, across the death of the node it was connected to', async () => {
-    const [first, second] = nodes as [NodeProcess, NodeProcess];
+    const [first, second] = cluster.nodes as [NodeProcess, NodeProcess];
     const alice = await tokenFor('alice');
     const before = await post(second.url, SEND, { to: 'bob', body: 'before the client started' }, alice);
     const lastSeen = (before.data as { sendMessage: { id: string } }).sendMessage.id;
