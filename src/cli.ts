@@ -60,7 +60,7 @@ export async function runCli(proc: CliProcess, serve: Serve): Promise<void> {
   }
 
   const logger = pino({ level: config.logLevel, base: { service: 'switchboard' } });
-  const app = createApp(config, { logger });
+  const app = createApp(config, { logger, processMetrics: true });
   await app.start();
   const host = await serve(app, { port: config.port });
   logger.info({ nodeId: config.nodeId, port: host.port, path: app.path }, 'listening');

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { track } from './children.ts';
 import { TEST_JWT_SECRET } from './tokens.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -58,7 +59,7 @@ export interface NodeProcess {
 export async function startNode(env: Record<string, string | undefined> = {}, options: RuntimeOptions = {}): Promise<NodeProcess> {
   const nodeId = env['NODE_ID'] ?? `test-${Math.random().toString(36).slice(2, 8)}`;
   const service = serviceCommand(options.runtime);
-  const child: ChildProcess = spawn(service.command, service.args, {
+  const child: ChildProcess = track(spawn(service.command, service.args, {
     cwd: ROOT,
     env: {
       PATH: process.env['PATH'],
@@ -67,10 +68,12 @@ export async function startNode(env: Record<string, string | undefined> = {}, op
       JWT_SECRET: TEST_JWT_SECRET,
       LOG_LEVEL: 'info',
       NODE_ID: nodeId,
+      // Suites send far faster than a person; the rate limit has its own tests (test/security/).
+      SEND_RATE_PER_SECOND: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  }));
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
   let pending = '';
@@ -88,11 +91,17 @@ export async function startNode(env: Record<string, string | undefined> = {}, op
   });
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const port = await waitFor(`node ${nodeId} to listen`, () => {
-    if (child.exitCode !== null) throw new Error(`node ${nodeId} exited with ${child.exitCode}: ${stderr}`);
-    const line = logs.find((entry) => entry['msg'] === 'listening');
-    return typeof line?.['port'] === 'number' ? line['port'] : undefined;
-  });
+  let port: number;
+  try {
+    port = await waitFor(`node ${nodeId} to listen`, () => {
+      if (child.exitCode !== null) throw new Error(`node ${nodeId} exited with ${child.exitCode}: ${stderr}`);
+      const line = logs.find((entry) => entry['msg'] === 'listening');
+      return typeof line?.['port'] === 'number' ? line['port'] : undefined;
+    });
+  } catch (error) {
+    child.kill('SIGKILL'); // never leave a half-started node behind
+    throw error;
+  }
   const signal = async (name: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(name);
     await exited;

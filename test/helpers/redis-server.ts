@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { track } from './children.ts';
 import { freePort } from './free-port.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -46,7 +47,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisProce
   let child: ChildProcess;
   let exited: Promise<unknown>;
   const launch = async () => {
-    child = spawn('redis-server', args, { stdio: 'ignore' });
+    child = track(spawn('redis-server', args, { stdio: 'ignore' }));
     exited = new Promise((resolve) => child.once('exit', resolve));
     await waitFor(`redis-server on port ${port}`, async () => {
       if (client.status === 'end' || client.status === 'wait') await client.connect().catch(() => undefined);
