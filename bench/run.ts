@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openFileLimit } from './lib/proc-stats.ts';
+import { installReaper } from './lib/reaper.ts';
 import { parseOptions } from './orchestrator/options.ts';
 import { runSystem } from './orchestrator/run-system.ts';
 import { switchboardRevision } from './orchestrator/systems.ts';
@@ -14,6 +15,7 @@ import { updateDoc } from './report/update-doc.ts';
 // `npm run bench` / `npm run bench:smoke`: every scenario × every system, one after the other, then
 // the JSON and Markdown report. Exits 1 when any run lost, duplicated or misrouted a message, or failed.
 
+installReaper();
 const options = parseOptions(process.argv.slice(2));
 const { settings } = options;
 

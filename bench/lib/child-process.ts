@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { track } from './reaper.ts';
 
 /** A child process the orchestrator started, with its last output lines for error reports. */
 export interface Child {
@@ -34,6 +35,7 @@ export async function startChild(options: StartOptions): Promise<{ child: Child;
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  track(proc);
   const tail: string[] = [];
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   let onReady: ((value: number) => void) | undefined;

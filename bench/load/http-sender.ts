@@ -15,7 +15,10 @@ export class HttpSender {
     readonly ports: readonly number[],
     socketsPerNode: number,
   ) {
-    this.#agent = new Agent({ keepAlive: true, maxSockets: socketsPerNode });
+    // A `timeout` makes the agent honour the server's `Keep-Alive: timeout=5` hint (it drops idle
+    // sockets a second before the server would): without it, a socket the server is closing gets
+    // reused under load and the send fails with ECONNRESET.
+    this.#agent = new Agent({ keepAlive: true, maxSockets: socketsPerNode, timeout: TIMEOUT_MS });
   }
 
   send(node: number, token: string, to: string, body: string): Promise<string | undefined> {

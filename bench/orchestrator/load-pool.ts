@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Command, InitCommand, Reply } from '../lib/ipc.ts';
+import { track } from '../lib/reaper.ts';
 
 const WORKER = fileURLToPath(new URL('../load/worker.js', import.meta.url));
 
@@ -14,6 +15,7 @@ class LoadProcess {
 
   constructor() {
     this.#child = fork(WORKER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    track(this.#child);
     this.#child.on('message', (reply: Reply) => this.#waiting.shift()?.(reply));
     this.exited = new Promise((resolve) => this.#child.once('exit', () => resolve()));
     void this.exited.then(() => {
