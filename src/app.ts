@@ -1,4 +1,7 @@
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import type { ServerOptions } from 'graphql-ws';
+import type { Plugin } from 'graphql-yoga';
+import { Redis } from 'ioredis';
 import { useDevTokenRoute } from './auth/dev-token.ts';
 import { createVerifier } from './auth/verifier.ts';
 import type { Bus, HistoryLimits } from './bus/bus.ts';
@@ -8,9 +11,16 @@ import type { Config } from './config.ts';
 import { Hub } from './engine/hub.ts';
 import { silentLogger, type Logger } from './log.ts';
 import { Metrics } from './observability/metrics.ts';
+import { ConnectionLimits } from './security/connection-limits.ts';
+import { frameRefusal } from './security/frame-guard.ts';
+import { guardRequest, originAllowed, originRefusal } from './security/http-guard.ts';
+import { useQueryLimits } from './security/query-limits.ts';
+import { createRedisSendRate, sendRateConnectionOptions } from './security/redis-send-rate.ts';
+import { createMemorySendRate, unlimited, type SendRateLimiter } from './security/send-rate.ts';
+import { useStreamLimits } from './security/stream-limits.ts';
 import type { Services } from './services.ts';
 import { useDemoPage } from './transport/demo-page.ts';
-import { createGraphqlWsOptions } from './transport/graphql-ws.ts';
+import { createGraphqlWsOptions, type SocketExtra } from './transport/graphql-ws.ts';
 import { useOperationsRoutes } from './transport/operations-routes.ts';
 import { createHttpTransport, GRAPHQL_PATH } from './transport/http.ts';
 
@@ -29,7 +39,9 @@ export interface App {
   /** The path that serves GraphQL and accepts graphql-ws upgrades. */
   readonly path: string;
   /** Options for a graphql-ws server (`graphql-ws/use/ws`, `graphql-ws/use/deno`). */
-  graphqlWs<E>(): ServerOptions<Record<string, unknown> | undefined, E>;
+  graphqlWs<E extends SocketExtra>(): ServerOptions<Record<string, unknown> | undefined, E>;
+  /** What the runtime checks on WebSocket upgrades and frames, before graphql-ws (SECURITY.md). */
+  readonly sockets: SocketGate;
   readonly services: Services;
   /** Connects the bus. Call before serving. */
   start(): Promise<void>;
@@ -37,6 +49,18 @@ export interface App {
   drain(): void;
   /** Ends every subscription and closes the bus. */
   stop(): Promise<void>;
+}
+
+/** The socket rules a runtime applies where only it can: at the upgrade and on raw frames. */
+export interface SocketGate {
+  /** Largest frame in bytes (ws `maxPayload` on Node; checked by {@link frameRefusal} on Deno). */
+  readonly maxPayloadBytes: number;
+  /** Why an upgrade from `origin` must be refused (403 origin, 503 node full), or `undefined`. */
+  refusal(origin: string | null | undefined): { status: number; message: string } | undefined;
+  /** Counts an accepted socket against MAX_CONNECTIONS; call the returned function when it closes. */
+  opened(): () => void;
+  /** Why a frame must not reach graphql-ws (binary 4400, too big 1009), or `undefined`. */
+  frameRefusal(data: unknown): { code: number; reason: string } | undefined;
 }
 
 /** Builds a node from its configuration. Nothing connects until {@link App.start}. */
@@ -62,6 +86,20 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
           commandTimeoutMs: config.sendTimeoutMs,
         });
   const hub: Hub = new Hub(bus, { metrics });
+  const { security } = config;
+  const sendRate: SendRateLimiter =
+    security.sendRatePerSecond === 0
+      ? unlimited
+      : config.redisUrl === undefined
+        ? createMemorySendRate({ perSecond: security.sendRatePerSecond, burst: security.sendBurst }, now)
+        : createRedisSendRate({
+            client: new Redis(config.redisUrl, sendRateConnectionOptions(config.sendTimeoutMs)),
+            perSecond: security.sendRatePerSecond,
+            burst: security.sendBurst,
+            logger,
+          });
+  // Per-user counts are this node's until presence (src/presence/) offers a cluster-wide count.
+  const connectionLimits = new ConnectionLimits(security);
   let draining = false;
   const services: Services = {
     nodeId: config.nodeId,
@@ -70,24 +108,44 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     maxMessageBytes: config.maxMessageBytes,
     now,
     metrics,
+    sendRate,
   };
-  const verify = createVerifier(config);
+  const verify = createVerifier({ ...config, clockSkewSeconds: security.clockSkewSeconds });
   const development = config.jwt.kind === 'dev';
   const yoga = createHttpTransport({
     services,
     verify,
     logger,
     graphiql: !config.production,
+    slowConsumerBytes: security.slowConsumerBytes,
     plugins: [
+      useQueryLimits(security, { production: config.production }),
+      useStreamLimits(connectionLimits),
+      csrfOnPost(),
       useDemoPage({ graphqlPath: GRAPHQL_PATH }),
       useOperationsRoutes({ metrics, ready: () => !draining && bus.ready() }),
       ...(development ? [useDevTokenRoute(now)] : []),
     ],
   });
   return {
-    fetch: (request) => yoga.fetch(request),
+    async fetch(request) {
+      const guarded = await guardRequest(request, security);
+      return guarded instanceof Response ? guarded : yoga.fetch(guarded);
+    },
     path: GRAPHQL_PATH,
-    graphqlWs: () => createGraphqlWsOptions({ yoga, verify, logger, metrics }),
+    graphqlWs: () => createGraphqlWsOptions({ yoga, verify, logger, metrics, security, limits: connectionLimits }),
+    sockets: {
+      maxPayloadBytes: security.maxPayloadBytes,
+      refusal(origin) {
+        if (!originAllowed(origin, security.allowedOrigins)) return originRefusal(origin ?? '');
+        if (!connectionLimits.hasRoom()) {
+          return { status: 503, message: `Cannot accept connection: this node holds its maximum of ${connectionLimits.maxConnections} connections` };
+        }
+        return undefined;
+      },
+      opened: () => connectionLimits.openConnection(),
+      frameRefusal: (data) => frameRefusal(data, security.maxPayloadBytes),
+    },
     services,
     async start() {
       if (development) {
@@ -108,7 +166,23 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     },
     async stop() {
       hub.endAll();
-      await bus.close();
+      await Promise.all([bus.close(), sendRate.close()]);
+    },
+  };
+}
+
+/**
+ * CSRF protection for HTTP mutations (graphql-yoga's plugin): a POST whose content type a browser
+ * may send cross-site without a preflight (form encodings, text/plain) needs the
+ * `x-graphql-yoga-csrf` header. `application/json` and `application/graphql-response+json` POSTs
+ * pass unchanged (GraphQL over HTTP). GET is left alone: yoga refuses mutations over GET (405), and
+ * GET queries and EventSource subscriptions cannot set a header.
+ */
+function csrfOnPost(): Plugin {
+  const csrf = useCSRFPrevention();
+  return {
+    onRequestParse(payload) {
+      if (payload.request.method === 'POST') return csrf.onRequestParse?.(payload);
     },
   };
 }

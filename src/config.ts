@@ -1,3 +1,5 @@
+import { parseSecurityConfig, SECURITY_VARIABLES, type SecurityConfig } from './security/config.ts';
+
 /**
  * Service configuration, read from environment variables and validated at start.
  * A bad value stops the start with a {@link ConfigError} that names the variable, the value and
@@ -32,6 +34,8 @@ export interface Config {
   readonly idempotencyTtlSeconds: number;
   /** Upper bound on a graceful shutdown (SIGTERM/SIGINT) before the process exits anyway. */
   readonly shutdownTimeoutMs: number;
+  /** Identity tolerances, limits and origins (SECURITY.md). */
+  readonly security: SecurityConfig;
   readonly production: boolean;
 }
 
@@ -64,6 +68,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; description: string
   { name: 'IDEMPOTENCY_TTL_SECONDS', description: 'How long a clientMessageId is remembered. Default 86400 (24 h).' },
   { name: 'SHUTDOWN_TIMEOUT_MS', description: 'Upper bound on a graceful shutdown (drain, 1001 to sockets, finish sends). Default 10000.' },
   { name: 'NODE_ENV', description: "'production' requires JWT_SECRET or JWT_JWKS_URL and disables /dev/token." },
+  ...SECURITY_VARIABLES,
 ];
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -97,6 +102,16 @@ export function parseConfig(env: Env, randomId: () => string = () => crypto.rand
     historyTtlSeconds: parseInteger(read, 'HISTORY_TTL_SECONDS', 7 * 24 * 3600, 1, 365 * 24 * 3600),
     idempotencyTtlSeconds: parseInteger(read, 'IDEMPOTENCY_TTL_SECONDS', 24 * 3600, 1, 30 * 24 * 3600),
     shutdownTimeoutMs: parseInteger(read, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
+    security: parseSecurityConfig(
+      {
+        text: read,
+        integer: (name, fallback, min, max) => parseInteger(read, name, fallback, min, max),
+        fail: (name, message) => {
+          throw new ConfigError(name, message);
+        },
+      },
+      production,
+    ),
     production,
   };
 }

@@ -1,6 +1,7 @@
 import type { Bus } from './bus/bus.ts';
 import type { Hub } from './engine/hub.ts';
 import type { Metrics } from './observability/metrics.ts';
+import type { SendRateLimiter } from './security/send-rate.ts';
 
 /** The long-lived parts resolvers and transports share; built once per node by `createApp`. */
 export interface Services {
@@ -11,4 +12,6 @@ export interface Services {
   /** The clock, injected so tests can pin `sentAt`. Epoch milliseconds. */
   readonly now: () => number;
   readonly metrics: Metrics;
+  /** The sendMessage rate limit (per user; cluster-wide with Redis). */
+  readonly sendRate: SendRateLimiter;
 }

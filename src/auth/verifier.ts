@@ -27,11 +27,20 @@ const SYMMETRIC = ['HS256'];
 // Asymmetric algorithms only for JWKS keys: a JWKS never makes an HMAC secret of a public key.
 const ASYMMETRIC = ['RS256', 'ES256', 'EdDSA'];
 
-/** Builds the token verifier the configuration asks for. JWKS keys are fetched lazily and cached. */
-export function createVerifier(config: Pick<Config, 'jwt' | 'jwtIssuer' | 'jwtAudience'>): VerifyToken {
+/**
+ * Builds the token verifier the configuration asks for. JWKS keys are fetched lazily and cached;
+ * a token with a key id the cached set does not have makes jose fetch the set again (key rotation),
+ * at most once per 30 s. Every token must carry `exp`; `exp` and `nbf` are checked with
+ * `clockSkewSeconds` of leeway (default 0 here; the service passes JWT_CLOCK_SKEW_SECONDS).
+ */
+export function createVerifier(
+  config: Pick<Config, 'jwt' | 'jwtIssuer' | 'jwtAudience'> & { readonly clockSkewSeconds?: number },
+): VerifyToken {
   const { key, algorithms } = keyFor(config.jwt);
   const options = {
     algorithms,
+    requiredClaims: ['exp'],
+    clockTolerance: config.clockSkewSeconds ?? 0,
     ...(config.jwtIssuer === undefined ? {} : { issuer: config.jwtIssuer }),
     ...(config.jwtAudience === undefined ? {} : { audience: config.jwtAudience }),
   };
@@ -69,6 +78,9 @@ const CLAIM_REASONS: Readonly<Record<string, string>> = {
 
 function describe(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'Invalid token: it has expired';
+  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf' && error.reason === 'check_failed') {
+    return 'Invalid token: it is not valid yet';
+  }
   if (error instanceof errors.JWTClaimValidationFailed) {
     const reason = CLAIM_REASONS[error.reason] ?? 'is not accepted';
     return `Invalid token: claim '${error.claim}' ${reason}`;

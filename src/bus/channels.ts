@@ -18,4 +18,6 @@ export const keys = {
   /** Remembers the first result of an idempotent send (sender + clientMessageId, per recipient). */
   sent: (toUserId: string, fromUserId: string, clientMessageId: string) =>
     `sb:{u:${toUserId}}:sent:${JSON.stringify([fromUserId, clientMessageId])}`,
+  /** The sender's sendMessage token bucket (security/redis-send-rate.ts). */
+  sendRate: (userId: string) => `sb:{u:${userId}}:rate:send`,
 } as const;

@@ -1,7 +1,7 @@
 import type { Bus } from '../bus/bus.ts';
 import type { Message } from '../domain/message.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { MessageStream } from './message-stream.ts';
+import { MessageStream, type StreamBacklog } from './message-stream.ts';
 
 export interface HubOptions {
   /** History entries read per page while a stream catches up. Default 100. */
@@ -52,9 +52,11 @@ export class Hub {
    * `after`, live only. Resolves once the bus delivers the user's messages here.
    * @throws {BusUnavailableError} when the bus could not attach or read.
    * @throws {CursorExpiredError} when messages after `after` were dropped by retention.
+   * @param options.backlog told what the stream owes its consumer (the slow-consumer rule).
    */
-  async subscribe(userId: string, after?: string): Promise<MessageStream> {
+  async subscribe(userId: string, after?: string, options: { backlog?: StreamBacklog | undefined } = {}): Promise<MessageStream> {
     const stream: MessageStream = new MessageStream({
+      backlog: options.backlog,
       read: (cursor, limit) => this.#bus.read(userId, cursor, limit),
       pageSize: this.#pageSize,
       liveLimit: this.#liveLimit,

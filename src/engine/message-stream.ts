@@ -1,6 +1,25 @@
 import { BusUnavailableError, type HistoryPage } from '../bus/bus.ts';
 import { compareIds } from '../domain/cursor.ts';
-import type { Message } from '../domain/message.ts';
+import { byteLength, type Message } from '../domain/message.ts';
+
+/**
+ * Who watches what a stream owes its consumer (the slow-consumer rule, `security/backlog.ts`): the
+ * stream reports the estimated frame bytes of messages that reached it and were not yet handed over.
+ */
+export interface StreamBacklog {
+  /** `bytes` more (or, negative, fewer) are owed. */
+  add(bytes: number): void;
+  attach(stream: MessageStream): void;
+  detach(stream: MessageStream): void;
+}
+
+/**
+ * Estimated size of a message's graphql-ws `next` frame: its strings plus the fixed JSON around them
+ * (`{"id":…,"type":"next","payload":{"data":{"messageReceived":{…}}}}` is about 160 bytes).
+ */
+export function frameBytes(message: Message): number {
+  return 160 + message.id.length + message.sentAt.length + byteLength(message.fromUserId) + byteLength(message.toUserId) + byteLength(message.body);
+}
 
 /** Where a stream reads history from (the bus). */
 export type ReadHistory = (after: string, limit: number) => Promise<HistoryPage>;
@@ -20,6 +39,8 @@ export interface MessageStreamOptions {
    * restarting) before it gives up with the error. Default 30 000 ms.
    */
   readonly retryWindowMs?: number;
+  /** Told how many bytes the stream owes its consumer. */
+  readonly backlog?: StreamBacklog | undefined;
 }
 
 /**
@@ -45,10 +66,19 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
   #live: Message[] = [];
   #wake: (() => void) | undefined;
   #done = false;
+  /** Set by {@link fail}: yielded next, then the stream ends. */
+  #failure: Error | undefined;
+  /**
+   * Frame bytes of live messages that reached this stream and were not emitted yet, whether still
+   * buffered or dropped on overflow (to be re-read from history): pushes add, emits subtract. It is
+   * clamped at 0, so history emitted on a resume (never pushed) does not count against later pushes.
+   */
+  #owed = 0;
   readonly #options: MessageStreamOptions;
 
   constructor(options: MessageStreamOptions) {
     this.#options = options;
+    options.backlog?.attach(this);
   }
 
   /** Starts after `cursor`: catching up from history, or live only (messages after `cursor`). */
@@ -66,6 +96,7 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
   /** A live message from the hub. */
   push(message: Message): void {
     if (this.#done) return;
+    this.#owe(frameBytes(message));
     this.#live.push(message);
     if (this.#live.length > this.#options.liveLimit) {
       this.#live = [];
@@ -84,9 +115,21 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
     this.#notify();
   }
 
+  /** Yields `error` next (ahead of anything buffered), then ends; e.g. a slow consumer is cut off. */
+  fail(error: Error): void {
+    if (this.#done || this.#failure !== undefined) return;
+    this.#failure = error;
+    this.#notify();
+  }
+
   async next(): Promise<IteratorResult<Message | Error>> {
     for (;;) {
       if (this.#done) return { value: undefined, done: true };
+      const failure = this.#failure;
+      if (failure !== undefined) {
+        this.end();
+        return { value: failure, done: false };
+      }
       const fromPage = this.#page.shift();
       if (fromPage !== undefined) return this.#emit(fromPage);
       if (this.#catchingUp) {
@@ -116,6 +159,8 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
     this.#done = true;
     this.#page = [];
     this.#live = [];
+    this.#owe(-this.#owed);
+    this.#options.backlog?.detach(this);
     this.#notify();
     this.#options.onEnd();
   }
@@ -149,7 +194,15 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
 
   #emit(message: Message): IteratorResult<Message> {
     this.#cursor = message.id;
+    this.#owe(-frameBytes(message));
     return { value: message, done: false };
+  }
+
+  #owe(bytes: number): void {
+    const owed = Math.max(0, this.#owed + bytes);
+    const delta = owed - this.#owed;
+    this.#owed = owed;
+    if (delta !== 0) this.#options.backlog?.add(delta);
   }
 
   #notify(): void {

@@ -1,4 +1,5 @@
 import type { Viewer } from '../auth/verifier.ts';
+import type { StreamBacklog } from '../engine/message-stream.ts';
 import type { Services } from '../services.ts';
 
 /**
@@ -9,4 +10,6 @@ export interface GraphQLContext {
   readonly viewer: Viewer | undefined;
   readonly authProblem: string | undefined;
   readonly services: Services;
+  /** The connection's slow-consumer rule (a socket's, or one HTTP request's); subscriptions report to it. */
+  readonly backlog?: StreamBacklog | undefined;
 }

@@ -47,6 +47,11 @@ export const resolvers: Resolvers = {
       const fromUserId = requireUser(context);
       const { services } = context;
       checkSendArguments(args, services.maxMessageBytes);
+      const retryAfterMs = await services.sendRate.take(fromUserId);
+      if (retryAfterMs !== undefined) {
+        services.metrics.messagesSent.inc({ result: 'rate_limited' });
+        throw clientError('RATE_LIMITED', `Cannot send message: the sender is over the send rate limit; retry in ${retryAfterMs} ms`, { retryAfterMs });
+      }
       const draft = { fromUserId, toUserId: args.toUserId, body: args.body, sentAt: new Date(services.now()).toISOString() };
       try {
         const message = await services.bus.send(draft, args.clientMessageId ?? undefined);
@@ -64,7 +69,7 @@ export const resolvers: Resolvers = {
         const userId = requireUser(context);
         const after = cursorArgument('Cannot subscribe', args.after);
         try {
-          return await context.services.hub.subscribe(userId, after);
+          return await context.services.hub.subscribe(userId, after, { backlog: context.backlog });
         } catch (error) {
           throw busError('Cannot subscribe', error);
         }

@@ -60,6 +60,8 @@ export async function serveDeno(app: App, options: { port: number }): Promise<Ho
       // offered, the handshake answers it; without, the socket opens and graphql-ws closes it with
       // 4406. Deno's `protocol` upgrade option is not used: it splits the offer on ", " only, so the
       // offer "chat,graphql-transport-ws" (how `ws` clients send it) fails the upgrade with a 500.
+      const refusal = app.sockets.refusal(request.headers.get('origin'));
+      if (refusal !== undefined) return new Response(refusal.message, { status: refusal.status });
       const protocol = handleProtocols(request.headers.get('sec-websocket-protocol') ?? '');
       const { socket, response } = upgradeWebSocket(request, { idleTimeout: IDLE_TIMEOUT_SECONDS });
       if (protocol !== false) {
@@ -70,6 +72,15 @@ export async function serveDeno(app: App, options: { port: number }): Promise<Ho
       }
       sockets.add(socket);
       socket.addEventListener('close', () => sockets.delete(socket));
+      socket.addEventListener('close', app.sockets.opened());
+      // Registered before graphql-ws's own handler (it sets `onmessage` on open), so a refused frame
+      // (binary, or over MAX_PAYLOAD_BYTES: Deno has no maxPayload option) never reaches it.
+      socket.addEventListener('message', (event) => {
+        const frame = app.sockets.frameRefusal(event.data);
+        if (frame === undefined) return;
+        event.stopImmediatePropagation();
+        socket.close(frame.code, frame.reason);
+      });
       handleSocket(socket);
       return response;
     },

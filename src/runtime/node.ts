@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createServerAdapter } from '@whatwg-node/server';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { App } from '../app.ts';
 import type { Host } from '../cli.ts';
 
@@ -35,8 +35,31 @@ export async function serveNode(app: App, options: { port: number; host?: string
   // streaming SSE responses and aborting them when the client goes away.
   const adapter = createServerAdapter<{ req: IncomingMessage; res: ServerResponse }>(handle);
   const server: Server = createServer(adapter);
-  const sockets = new WebSocketServer({ server, path: app.path });
+  const sockets = new WebSocketServer({
+    server,
+    path: app.path,
+    // ws refuses a larger frame with 1009 before buffering it.
+    maxPayload: app.sockets.maxPayloadBytes,
+    verifyClient({ origin }: { origin?: string }, done: (result: boolean, code?: number, message?: string) => void) {
+      const refusal = app.sockets.refusal(origin);
+      if (refusal === undefined) done(true);
+      else done(false, refusal.status, refusal.message);
+    },
+  });
   const graphqlWs = useServer(app.graphqlWs<Extra>(), sockets);
+  // After useServer's own listener, which has just attached graphql-ws's message handler: count the
+  // socket, and put the binary-frame check in front of that handler (ws would hand binary frames to
+  // graphql-ws as text; Deno's adapter would not, so both refuse them).
+  sockets.on('connection', (socket: WebSocket) => {
+    socket.once('close', app.sockets.opened());
+    const handlers = socket.listeners('message') as Array<(data: RawData, isBinary: boolean) => void>;
+    socket.removeAllListeners('message');
+    socket.on('message', (data: RawData, isBinary: boolean) => {
+      const refusal = isBinary ? app.sockets.frameRefusal(data) : undefined;
+      if (refusal !== undefined) return socket.close(refusal.code, refusal.reason);
+      for (const handler of handlers) handler.call(socket, data, isBinary);
+    });
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());

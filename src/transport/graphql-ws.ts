@@ -1,8 +1,13 @@
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import { AuthError, bearerToken, type VerifyToken, type Viewer } from '../auth/verifier.ts';
+import { clientError, type ErrorCode } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { Backlog } from '../security/backlog.ts';
+import { CloseCode } from '../security/close-codes.ts';
+import type { SecurityConfig } from '../security/config.ts';
+import type { ConnectionLimits } from '../security/connection-limits.ts';
 import type { SocketContext, Yoga } from './http.ts';
 
 export interface GraphqlWsOptions {
@@ -10,6 +15,18 @@ export interface GraphqlWsOptions {
   readonly verify: VerifyToken;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  readonly security: SecurityConfig;
+  readonly limits: ConnectionLimits;
+}
+
+/** What graphql-ws's `extra` must carry on every runtime: the socket (ws on Node, WebSocket on Deno). */
+export interface SocketExtra {
+  readonly socket: {
+    readonly readyState: number;
+    /** Bytes handed to the socket and not yet written to the network (web-standard on both runtimes). */
+    readonly bufferedAmount: number;
+    close(code: number, reason: string): void;
+  };
 }
 
 /** What a socket carries once `connection_init` was accepted. */
@@ -17,6 +34,9 @@ interface Connection {
   readonly id: string;
   readonly viewer: Viewer;
   readonly logger: Logger;
+  readonly backlog: Backlog;
+  /** Releases the user's connection slot and stops the expiry timer; idempotent. */
+  readonly release: () => void;
 }
 
 type Executor = (args: ExecutionArgs) => ReturnType<NonNullable<ServerOptions['execute']>>;
@@ -25,35 +45,81 @@ interface Root {
   readonly subscribe: Executor;
 }
 
+/** `WebSocket.OPEN`, the same on ws and on web WebSockets. */
+const OPEN = 1;
+/** Longest delay `setTimeout` takes (about 24.8 days); longer expiries re-arm. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /**
  * graphql-ws server options, independent of the socket library: `runtime/` feeds them to
  * `graphql-ws/use/ws` (Node) or `graphql-ws/use/deno`. `connection_init` must carry
  * `connectionParams.authorization = "Bearer <jwt>"`; without a valid one graphql-ws closes with 4403.
- * Operations execute through yoga's envelop, so every yoga plugin (masking, limits) applies here too.
+ * Operations execute through yoga's envelop, so every yoga plugin (masking, query limits) applies here
+ * too; parse and validation errors get yoga's codes, as over HTTP. The rules of SECURITY.md for
+ * sockets live here: the socket closes with 4403 when its token expires (a timer), with 4602 when the
+ * user has too many connections, with 4601 when it is a slow consumer; subscribe past
+ * MAX_SUBSCRIPTIONS_PER_CONNECTION gets `LIMIT_EXCEEDED`; no `connection_init` within
+ * CONNECTION_INIT_TIMEOUT_MS closes with 4408.
  */
-export function createGraphqlWsOptions<E>(
+export function createGraphqlWsOptions<E extends SocketExtra>(
   options: GraphqlWsOptions,
 ): ServerOptions<Record<string, unknown> | undefined, E> {
-  const { yoga, verify, logger, metrics } = options;
+  const { yoga, verify, logger, metrics, security, limits } = options;
   // graphql-ws passes the same context object to every hook of one socket.
   const connections = new WeakMap<object, Connection>();
   return {
+    connectionInitWaitTimeout: security.connectionInitTimeoutMs,
     async onConnect(ctx) {
+      const { socket } = ctx.extra;
+      let viewer: Viewer;
       try {
         const token = bearerToken(ctx.connectionParams?.['authorization']);
         if (token === undefined) throw new AuthError('Invalid authorization: connectionParams.authorization is missing');
-        const viewer = await verify(token);
-        const id = crypto.randomUUID().slice(0, 8);
-        const connection = { id, viewer, logger: logger.child({ connId: id }) };
-        connections.set(ctx, connection);
-        metrics.connectionsOpen.inc();
-        connection.logger.debug({ userId: viewer.userId }, 'websocket connected');
-        return true;
+        viewer = await verify(token);
       } catch (error) {
         if (!(error instanceof AuthError)) throw error;
         logger.info({ reason: error.message }, 'websocket connection refused');
         return false;
       }
+      const admission = await limits.admitUser(viewer.userId);
+      if ('refused' in admission) {
+        logger.info({ userId: viewer.userId, limit: limits.maxConnectionsPerUser }, 'websocket refused: too many connections of the user');
+        // Our own code: graphql-ws would close a `false` with 4403, which clients treat as "re-authenticate".
+        socket.close(CloseCode.TooManyUserConnections, 'Too many connections');
+        return false;
+      }
+      const id = crypto.randomUUID().slice(0, 8);
+      const connectionLogger = logger.child({ connId: id });
+      const stopTimer = expiryTimer(viewer, security.clockSkewSeconds * 1000, () => {
+        connectionLogger.info({ userId: viewer.userId }, 'websocket closed: token expired');
+        socket.close(CloseCode.Forbidden, 'Token expired');
+      });
+      const backlog: Backlog = new Backlog({
+        limitBytes: security.slowConsumerBytes,
+        buffered: () => socket.bufferedAmount,
+        onExceeded: (unsentBytes) => {
+          connectionLogger.warn({ userId: viewer.userId, unsentBytes }, 'websocket closed: slow consumer');
+          socket.close(CloseCode.SlowConsumer, 'Slow consumer');
+          // Stop feeding it: the streams end now, not when the close handshake finishes.
+          for (const stream of [...backlog.streams]) stream.end();
+        },
+      });
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        stopTimer();
+        admission.release();
+      };
+      // The socket may have closed while the token was verified: onClose has run already.
+      if (socket.readyState !== OPEN) {
+        release();
+        return false;
+      }
+      connections.set(ctx, { id, viewer, logger: connectionLogger, backlog, release });
+      metrics.connectionsOpen.inc();
+      connectionLogger.debug({ userId: viewer.userId }, 'websocket connected');
+      return true;
     },
     onDisconnect(ctx, code, reason) {
       const connection = connections.get(ctx);
@@ -61,10 +127,25 @@ export function createGraphqlWsOptions<E>(
       metrics.connectionsOpen.dec();
       connection.logger.debug({ code, reason }, 'websocket closed');
     },
+    // Called for every socket, acknowledged or not, even when it closed during onConnect.
+    onClose(ctx) {
+      connections.get(ctx)?.release();
+    },
     async onSubscribe(ctx, _id, payload) {
-      const viewer = connections.get(ctx)?.viewer;
-      if (viewer === undefined) return [new GraphQLError('Not authenticated', { extensions: { code: 'UNAUTHENTICATED' } })];
-      const initial: SocketContext = { socketViewer: viewer };
+      const connection = connections.get(ctx);
+      if (connection === undefined) return [clientError('UNAUTHENTICATED', 'Not authenticated')];
+      // graphql-ws registers the operation before this hook, so the count includes it.
+      const inFlight = Object.keys(ctx.subscriptions).length;
+      if (inFlight > security.maxSubscriptionsPerConnection) {
+        return [
+          clientError(
+            'LIMIT_EXCEEDED',
+            `Cannot subscribe: the connection already has ${security.maxSubscriptionsPerConnection} operations in flight (MAX_SUBSCRIPTIONS_PER_CONNECTION)`,
+            { limit: 'maxSubscriptionsPerConnection' },
+          ),
+        ];
+      }
+      const initial: SocketContext = { socketViewer: connection.viewer, socketBacklog: connection.backlog };
       const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
         ...initial,
         params: payload,
@@ -73,11 +154,11 @@ export function createGraphqlWsOptions<E>(
       try {
         document = parse(payload.query);
       } catch (error) {
-        if (error instanceof GraphQLError) return [error];
+        if (error instanceof GraphQLError) return [withCode(error, 'GRAPHQL_PARSE_FAILED')];
         throw error;
       }
       const errors = validate(schema, document);
-      if (errors.length > 0) return errors;
+      if (errors.length > 0) return errors.map((error: GraphQLError) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
       const root: Root = { execute, subscribe };
       return {
         schema,
@@ -88,7 +169,39 @@ export function createGraphqlWsOptions<E>(
         rootValue: root,
       };
     },
+    // Before every frame of a result: a socket whose unsent bytes grew past the limit is cut off.
+    onNext(ctx) {
+      connections.get(ctx)?.backlog.check();
+    },
     execute: (args) => (args.rootValue as Root).execute(args),
     subscribe: (args) => (args.rootValue as Root).subscribe(args),
   };
+}
+
+/** `error` with `extensions.code`, unless it has one (yoga's HTTP path codes these errors the same way). */
+function withCode(error: GraphQLError, code: ErrorCode): GraphQLError {
+  if (typeof error.extensions['code'] === 'string') return error;
+  return new GraphQLError(error.message, {
+    ...(error.nodes === undefined ? {} : { nodes: error.nodes }),
+    ...(error.source === undefined ? {} : { source: error.source }),
+    ...(error.positions === undefined ? {} : { positions: error.positions }),
+    extensions: { ...error.extensions, code },
+  });
+}
+
+/**
+ * Runs `onExpiry` when the viewer's token expires (plus the skew the verifier allows, so a reconnect
+ * with the same token is refused rather than looping). Returns the timer's cancel.
+ */
+function expiryTimer(viewer: Viewer, skewMs: number, onExpiry: () => void): () => void {
+  if (viewer.expiresAt === undefined) return () => {};
+  const deadline = viewer.expiresAt + skewMs;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = () => {
+    const delay = deadline - Date.now();
+    if (delay <= 0) return onExpiry();
+    timer = setTimeout(delay > MAX_TIMER_MS ? arm : onExpiry, Math.min(delay, MAX_TIMER_MS));
+  };
+  arm();
+  return () => clearTimeout(timer);
 }

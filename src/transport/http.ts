@@ -1,14 +1,18 @@
 import { createSchema, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { AuthError, bearerToken, type VerifyToken, type Viewer } from '../auth/verifier.ts';
+import { clientError } from '../errors.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
 import { resolvers } from '../graphql/resolvers.ts';
 import { typeDefs } from '../graphql/type-defs.generated.ts';
 import type { Logger } from '../log.ts';
+import { Backlog } from '../security/backlog.ts';
 import type { Services } from '../services.ts';
 
 /** The initial context the graphql-ws transport hands to yoga: the socket's identity, already verified. */
 export interface SocketContext {
   readonly socketViewer: Viewer;
+  /** The socket's slow-consumer rule; its subscriptions report what they owe to it. */
+  readonly socketBacklog: Backlog;
 }
 
 export type Yoga = YogaServerInstance<Partial<SocketContext>, GraphQLContext>;
@@ -19,6 +23,8 @@ export interface HttpOptions {
   readonly logger: Logger;
   readonly graphiql: boolean;
   readonly plugins: readonly Plugin[];
+  /** Unsent bytes after which an HTTP subscription (SSE) ends with SLOW_CONSUMER. */
+  readonly slowConsumerBytes: number;
 }
 
 /** The GraphQL endpoint. Every transport (HTTP, SSE, graphql-ws) executes through this one yoga. */
@@ -46,16 +52,37 @@ export function createHttpTransport(options: HttpOptions): Yoga {
     plugins: [...options.plugins],
     async context(initial): Promise<GraphQLContext> {
       if (initial.socketViewer !== undefined) {
-        return { viewer: initial.socketViewer, authProblem: undefined, services };
+        return { viewer: initial.socketViewer, authProblem: undefined, services, backlog: initial.socketBacklog };
       }
+      const backlog = requestBacklog(options.slowConsumerBytes);
       try {
         const token = bearerToken(initial.request.headers.get('authorization') ?? undefined);
         const viewer = token === undefined ? undefined : await verify(token);
-        return { viewer, authProblem: undefined, services };
+        return { viewer, authProblem: undefined, services, backlog };
       } catch (error) {
         if (!(error instanceof AuthError)) throw error;
-        return { viewer: undefined, authProblem: error.message, services };
+        return { viewer: undefined, authProblem: error.message, services, backlog };
       }
     },
   });
+}
+
+/**
+ * The slow-consumer rule for one HTTP request: an SSE response is pulled only as fast as the client
+ * reads, so what it owes is what its subscription holds. Past the limit the subscription yields a
+ * `SLOW_CONSUMER` error and ends, which ends the response.
+ */
+function requestBacklog(limitBytes: number): Backlog {
+  const backlog: Backlog = new Backlog({
+    limitBytes,
+    buffered: () => 0,
+    onExceeded: () => {
+      const error = clientError(
+        'SLOW_CONSUMER',
+        `Subscription ended: the client read too slowly: more than ${limitBytes} bytes were waiting (SLOW_CONSUMER_BYTES); resubscribe with 'after'`,
+      );
+      for (const stream of [...backlog.streams]) stream.fail(error);
+    },
+  });
+  return backlog;
 }

@@ -29,6 +29,7 @@ describe('parseConfig', () => {
       historyTtlSeconds: 604800,
       idempotencyTtlSeconds: 86400,
       shutdownTimeoutMs: 10000,
+      security: expect.objectContaining({ introspection: true, sendRatePerSecond: 10 }),
       production: false,
     });
   });
@@ -67,6 +68,7 @@ describe('parseConfig', () => {
       historyTtlSeconds: 60,
       idempotencyTtlSeconds: 120,
       shutdownTimeoutMs: 3000,
+      security: expect.objectContaining({ introspection: false }),
       production: true,
     });
   });

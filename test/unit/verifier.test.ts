@@ -41,9 +41,9 @@ describe('createVerifier with a shared secret (HS256)', () => {
   });
 
   it('refuses a token without sub, or with a sub that is not a user id', async () => {
-    const noSub = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).sign(key);
+    const noSub = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(key);
     expect(await rejection(hs(noSub))).toBe("Invalid token: it has no 'sub' claim");
-    const spaced = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('a b').sign(key);
+    const spaced = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('a b').setExpirationTime('5m').sign(key);
     expect(await rejection(hs(spaced))).toBe("Invalid token: the 'sub' claim is not a user id: it contains whitespace or a control character");
   });
 
@@ -79,12 +79,12 @@ describe('createVerifier with a JWKS', () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
     const verify = createVerifier({ jwt: { kind: 'jwks', url }, jwtIssuer: undefined, jwtAudience: undefined });
 
-    const rs = await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'rsa' }).setSubject('rs-user').sign(rsa.privateKey);
-    const es = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'ec' }).setSubject('es-user').sign(ec.privateKey);
+    const rs = await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'rsa' }).setSubject('rs-user').setExpirationTime('5m').sign(rsa.privateKey);
+    const es = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'ec' }).setSubject('es-user').setExpirationTime('5m').sign(ec.privateKey);
     expect((await verify(rs)).userId).toBe('rs-user');
     expect((await verify(es)).userId).toBe('es-user');
     expect(await rejection(verify(await sign()))).toBe('Invalid token: its algorithm is not allowed');
-    const unknownKid = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'nope' }).setSubject('x').sign(ec.privateKey);
+    const unknownKid = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'nope' }).setSubject('x').setExpirationTime('5m').sign(ec.privateKey);
     expect(await rejection(verify(unknownKid))).toBe('Invalid token: no key in the JWKS matches it');
   });
 });

@@ -1,0 +1,50 @@
+/**
+ * The `sendMessage` rate limit: a token bucket per sender. Each user may send `burst` messages at
+ * once and `perSecond` on average. Implementations: in memory (one node) and in Redis (the whole
+ * cluster shares one bucket per user; `redis-send-rate.ts`).
+ */
+export interface SendRateLimiter {
+  /**
+   * Takes one token from `userId`'s bucket. Resolves `undefined` when the send may go ahead, or the
+   * milliseconds until a token is available when it may not.
+   */
+  take(userId: string): Promise<number | undefined>;
+  close(): Promise<void>;
+}
+
+export interface BucketOptions {
+  readonly perSecond: number;
+  readonly burst: number;
+}
+
+/** A limiter that never refuses (`SEND_RATE_PER_SECOND=0`). */
+export const unlimited: SendRateLimiter = {
+  take: async () => undefined,
+  close: async () => {},
+};
+
+/** Buckets kept before full ones are swept (a full bucket is the same as no bucket). */
+const SWEEP_AT = 10_000;
+
+/** The single-node limiter: buckets in a map, refilled lazily from the injected clock. */
+export function createMemorySendRate(options: BucketOptions, now: () => number = Date.now): SendRateLimiter {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  const refill = (bucket: { tokens: number; at: number }, at: number) =>
+    Math.min(options.burst, bucket.tokens + ((at - bucket.at) / 1000) * options.perSecond);
+  return {
+    async take(userId) {
+      const at = now();
+      if (buckets.size >= SWEEP_AT) {
+        for (const [id, bucket] of buckets) if (refill(bucket, at) >= options.burst) buckets.delete(id);
+      }
+      const bucket = buckets.get(userId);
+      const tokens = bucket === undefined ? options.burst : refill(bucket, at);
+      if (tokens < 1) return Math.ceil(((1 - tokens) / options.perSecond) * 1000);
+      buckets.set(userId, { tokens: tokens - 1, at });
+      return undefined;
+    },
+    async close() {
+      buckets.clear();
+    },
+  };
+}
