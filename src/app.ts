@@ -1,12 +1,12 @@
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import type { ServerOptions } from 'graphql-ws';
 import type { Plugin } from 'graphql-yoga';
-import { Redis } from 'ioredis';
 import { useDevTokenRoute } from './auth/dev-token.ts';
 import { createVerifier } from './auth/verifier.ts';
 import type { Bus, HistoryLimits } from './bus/bus.ts';
 import { createMemoryBus } from './bus/memory-bus.ts';
 import { createRedisBus } from './bus/redis-bus.ts';
+import { createRedisConnection } from './bus/redis-connection.ts';
 import type { Config } from './config.ts';
 import { Hub } from './engine/hub.ts';
 import { silentLogger, type Logger } from './log.ts';
@@ -15,7 +15,7 @@ import { ConnectionLimits } from './security/connection-limits.ts';
 import { frameRefusal } from './security/frame-guard.ts';
 import { guardRequest, originAllowed, originRefusal } from './security/http-guard.ts';
 import { useQueryLimits } from './security/query-limits.ts';
-import { createRedisSendRate, sendRateConnectionOptions } from './security/redis-send-rate.ts';
+import { createRedisSendRate } from './security/redis-send-rate.ts';
 import { createMemorySendRate, unlimited, type SendRateLimiter } from './security/send-rate.ts';
 import { useStreamLimits } from './security/stream-limits.ts';
 import type { Services } from './services.ts';
@@ -75,10 +75,11 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   // The gauge reads the hub lazily, at scrape time, so the hub can be built after the metrics.
   const metrics: Metrics = new Metrics({ subscriptions: () => hub.subscriptionCount, processMetrics: deps.processMetrics ?? false });
   const bus: Bus =
-    config.redisUrl === undefined
+    config.redis === undefined
       ? createMemoryBus(limits, now)
       : createRedisBus({
-          url: config.redisUrl,
+          target: config.redis,
+          waitReplicas: config.redisWaitReplicas,
           routing: config.routing,
           limits,
           logger,
@@ -90,10 +91,10 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const sendRate: SendRateLimiter =
     security.sendRatePerSecond === 0
       ? unlimited
-      : config.redisUrl === undefined
+      : config.redis === undefined
         ? createMemorySendRate({ perSecond: security.sendRatePerSecond, burst: security.sendBurst }, now)
         : createRedisSendRate({
-            client: new Redis(config.redisUrl, sendRateConnectionOptions(config.sendTimeoutMs)),
+            client: createRedisConnection(config.redis, { name: 'switchboard-send-rate', commandTimeoutMs: config.sendTimeoutMs }),
             perSecond: security.sendRatePerSecond,
             burst: security.sendBurst,
             logger,
@@ -156,7 +157,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       }
       await bus.start({ deliver: (message) => hub.deliver(message), resync: () => hub.resync() });
       logger.info(
-        { bus: config.redisUrl === undefined ? 'memory' : 'redis', routing: config.routing },
+        { bus: config.redis?.kind ?? 'memory', routing: config.routing },
         'switchboard node started',
       );
     },

@@ -15,10 +15,24 @@ export type JwtKeySource =
   | { readonly kind: 'jwks'; readonly url: string }
   | { readonly kind: 'dev' };
 
+/** A Redis server address. */
+export interface RedisAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Which Redis the bus uses: exactly one of REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS. */
+export type RedisTarget =
+  | { readonly kind: 'standalone'; readonly url: string }
+  | { readonly kind: 'cluster'; readonly nodes: readonly RedisAddress[] }
+  | { readonly kind: 'sentinel'; readonly sentinels: readonly RedisAddress[]; readonly name: string };
+
 export interface Config {
   readonly port: number;
   /** `undefined`: the embedded in-memory bus (one node). */
-  readonly redisUrl: string | undefined;
+  readonly redis: RedisTarget | undefined;
+  /** Replicas that must confirm a send (Redis WAIT) before it is acknowledged; 0: no wait. */
+  readonly redisWaitReplicas: number;
   readonly routing: Routing;
   readonly jwt: JwtKeySource;
   readonly jwtIssuer: string | undefined;
@@ -53,7 +67,18 @@ export class ConfigError extends Error {
 /** Every variable the service reads, with what it means and its default; printed by `--help`. */
 export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; description: string }> = [
   { name: 'PORT', description: 'HTTP and WebSocket port (0 picks a free one). Default 4000.' },
-  { name: 'REDIS_URL', description: 'redis:// or rediss:// URL. Unset: embedded in-memory single node.' },
+  {
+    name: 'REDIS_URL',
+    description:
+      'redis:// or rediss:// URL of one Redis. Set at most one of REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS; none: embedded in-memory single node.',
+  },
+  { name: 'REDIS_CLUSTER_NODES', description: "Redis Cluster seed nodes, 'host:port,host:port,…' (user routing uses sharded pub/sub)." },
+  { name: 'REDIS_SENTINELS', description: "Redis Sentinel addresses, 'host:port,…'; requires REDIS_SENTINEL_NAME." },
+  { name: 'REDIS_SENTINEL_NAME', description: 'Name of the primary the sentinels monitor (with REDIS_SENTINELS).' },
+  {
+    name: 'REDIS_WAIT_REPLICAS',
+    description: 'A send is acknowledged only once this many replicas have it (WAIT, within SEND_TIMEOUT_MS). Default 0.',
+  },
   { name: 'ROUTING', description: "'user' (default): one Redis channel per recipient; 'broadcast': one channel for all." },
   { name: 'JWT_SECRET', description: 'HS256 secret, at least 32 bytes.' },
   { name: 'JWT_JWKS_URL', description: 'http(s) URL of a JWKS; RS256/ES256/EdDSA keys.' },
@@ -89,7 +114,7 @@ export function parseConfig(env: Env, randomId: () => string = () => crypto.rand
   const production = read('NODE_ENV') === 'production';
   return {
     port: parseInteger(read, 'PORT', 4000, 0, 65535),
-    redisUrl: parseUrl(read, 'REDIS_URL', ['redis:', 'rediss:']),
+    ...parseRedis(read),
     routing: parseChoice(read, 'ROUTING', ROUTINGS, 'user'),
     jwt: parseJwtKeySource(read, production),
     jwtIssuer: read('JWT_ISSUER'),
@@ -185,4 +210,56 @@ function parseJwtKeySource(read: Read, production: boolean): JwtKeySource {
 // A URL may carry a password (redis://:secret@host); never echo it back.
 function redact(raw: string): string {
   return raw.replace(/\/\/[^@/]*@/u, '//***@');
+}
+
+const REDIS_TARGETS = ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'] as const;
+
+function parseRedis(read: Read): Pick<Config, 'redis' | 'redisWaitReplicas'> {
+  const given = REDIS_TARGETS.filter((name) => read(name) !== undefined);
+  if (given.length > 1) {
+    throw new ConfigError(
+      given[1] as string,
+      `Invalid ${given[1]}: set only one of ${REDIS_TARGETS.join(', ')}: current values set: ${given.join(', ')}`,
+    );
+  }
+  const name = read('REDIS_SENTINEL_NAME');
+  const sentinels = parseAddresses(read, 'REDIS_SENTINELS');
+  if (sentinels !== undefined && name === undefined) {
+    throw new ConfigError('REDIS_SENTINEL_NAME', 'Invalid REDIS_SENTINEL_NAME: required with REDIS_SENTINELS: current value unset');
+  }
+  if (sentinels === undefined && name !== undefined) {
+    throw new ConfigError('REDIS_SENTINEL_NAME', `Invalid REDIS_SENTINEL_NAME: only used with REDIS_SENTINELS: current value '${name}'`);
+  }
+  const url = parseUrl(read, 'REDIS_URL', ['redis:', 'rediss:']);
+  const nodes = parseAddresses(read, 'REDIS_CLUSTER_NODES');
+  const redis: RedisTarget | undefined =
+    url !== undefined
+      ? { kind: 'standalone', url }
+      : nodes !== undefined
+        ? { kind: 'cluster', nodes }
+        : sentinels !== undefined && name !== undefined
+          ? { kind: 'sentinel', sentinels, name }
+          : undefined;
+  const redisWaitReplicas = parseInteger(read, 'REDIS_WAIT_REPLICAS', 0, 0, 10);
+  if (redis === undefined && redisWaitReplicas > 0) {
+    throw new ConfigError(
+      'REDIS_WAIT_REPLICAS',
+      `Invalid REDIS_WAIT_REPLICAS: needs Redis (${REDIS_TARGETS.join(', ')}): current value '${redisWaitReplicas}'`,
+    );
+  }
+  return { redis, redisWaitReplicas };
+}
+
+/** 'host:port,host:port' (IPv6 hosts in brackets: '[::1]:7000'). */
+function parseAddresses(read: Read, name: string): RedisAddress[] | undefined {
+  const raw = read(name);
+  if (raw === undefined) return undefined;
+  return raw.split(',').map((entry) => {
+    const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/u.exec(entry.trim());
+    const port = Number(match?.[2]);
+    if (match === null || port < 1 || port > 65535) {
+      throw new ConfigError(name, `Invalid ${name}: expected host:port[,host:port…]: current value '${raw}'`);
+    }
+    return { host: (match[1] as string).replace(/^\[(.*)\]$/u, '$1'), port };
+  });
 }

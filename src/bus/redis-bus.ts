@@ -1,6 +1,5 @@
-import { RedisPubSub } from 'graphql-redis-subscriptions';
-import { Redis, type RedisOptions } from 'ioredis';
-import type { Routing } from '../config.ts';
+import { Cluster, type Redis } from 'ioredis';
+import type { RedisTarget, Routing } from '../config.ts';
 import { asMessage, type Message } from '../domain/message.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -12,20 +11,29 @@ import {
   type HistoryLimits,
   type MessageDraft,
 } from './bus.ts';
+import type { ChannelSubscriber, SubscriberEvents } from './channel-subscriber.ts';
 import { channels, keys } from './channels.ts';
+import { createClusterSubscriber } from './cluster-subscriber.ts';
+import { hashSlot } from './hash-slot.ts';
+import { connectRedis, createRedisConnection, serverOptions, type RedisConnection } from './redis-connection.ts';
 import { READ_SCRIPT, SEND_SCRIPT, TAIL_SCRIPT } from './redis-scripts.ts';
+import { ReplicaAcks } from './replica-acks.ts';
+import { createServerSubscriber } from './server-subscriber.ts';
 
 export interface RedisBusOptions {
-  readonly url: string;
+  /** Standalone, Sentinel or Cluster (`config.redis`). */
+  readonly target: RedisTarget;
   readonly routing: Routing;
   readonly limits: HistoryLimits;
   readonly logger: Logger;
   /** How long a send, read or subscribe may wait for Redis before it fails. */
   readonly commandTimeoutMs: number;
+  /** Replicas that must confirm a send (WAIT) before it is acknowledged. Default 0: no wait. */
+  readonly waitReplicas?: number;
   readonly metrics?: Metrics;
 }
 
-type Scripted = Redis & {
+type Scripted = RedisConnection & {
   sbSend(...args: string[]): Promise<string>;
   sbRead(...args: string[]): Promise<Array<string | [string, string[]]>>;
   sbTail(key: string): Promise<string>;
@@ -37,35 +45,28 @@ type Scripted = Redis & {
  * `user` routing publishes on the recipient's channel, to which a node subscribes only while it holds
  * one of their subscriptions; `broadcast` routing publishes on one channel every node subscribes to.
  *
- * graphql-redis-subscriptions' RedisPubSub manages the subscriber connection's channels. We do not
- * use its `publish` (sending must append to history in the same atomic step, so it is our script) nor
- * its `asyncIterator` (one unbounded queue per subscription, and on a shared channel every subscriber
+ * On a Redis Cluster, `user` routing uses sharded pub/sub: the script SPUBLISHes on the recipient's
+ * channel, which shares the hash tag `{u:<id>}` (one slot) with their stream and keys, so a message
+ * touches only the shard of its recipient and reaches only the nodes subscribed there (SSUBSCRIBE,
+ * `cluster-subscriber.ts`). `broadcast` routing PUBLISHes classically, which the cluster copies to
+ * every Redis node. On one server (standalone or Sentinel) graphql-redis-subscriptions' RedisPubSub
+ * manages the subscriber connection's channels (`server-subscriber.ts`). We do not use its `publish`
+ * (sending must append to history in the same atomic step, so it is our script) nor its
+ * `asyncIterator` (one unbounded queue per subscription, and on a shared channel every subscriber
  * filters every message; the hub's user map delivers in O(recipient's sessions) with bounded buffers).
  */
 export function createRedisBus(options: RedisBusOptions): Bus {
-  const { url, routing, limits, logger, metrics } = options;
-  const connection: RedisOptions = {
-    // No offline queue and no resending after a reconnect: a command issued while Redis is unreachable
-    // fails at once, and one that timed out is never sent later, so a send the caller was told failed
-    // does not arrive minutes afterwards. (One that reached Redis before the link broke may have been
-    // applied: the client retries with its clientMessageId.)
-    enableOfflineQueue: false,
-    autoResendUnfulfilledCommands: false,
-    commandTimeout: options.commandTimeoutMs,
-    maxRetriesPerRequest: 0,
-    lazyConnect: true,
-  };
-  const publisher = new Redis(url, { ...connection, connectionName: 'switchboard-pub' }) as Scripted;
-  const subscriber = new Redis(url, { ...connection, connectionName: 'switchboard-sub' });
+  const { target, routing, limits, logger, metrics } = options;
+  const timeouts = { commandTimeoutMs: options.commandTimeoutMs };
+  const publisher = createRedisConnection(target, { ...timeouts, name: 'switchboard-pub' }) as Scripted;
   publisher.defineCommand('sbSend', { numberOfKeys: 3, lua: SEND_SCRIPT });
   publisher.defineCommand('sbRead', { numberOfKeys: 2, lua: READ_SCRIPT });
   publisher.defineCommand('sbTail', { numberOfKeys: 1, lua: TAIL_SCRIPT });
-  const pubsub = new RedisPubSub({ publisher, subscriber });
-  const subscriptionIds = new Map<string, number>();
+  const sharded = publisher instanceof Cluster && routing === 'user';
+  const acks = (options.waitReplicas ?? 0) > 0 ? new ReplicaAcks(options.waitReplicas ?? 0) : undefined;
   let events: BusEvents | undefined;
-  let connectedOnce = false;
 
-  for (const [role, client] of [['publisher', publisher], ['subscriber', subscriber]] as const) {
+  const watch = (client: RedisConnection, role: 'publisher' | 'subscriber') => {
     let readyBefore = false;
     client.on('error', (error: Error) => {
       metrics?.redisErrors.inc({ role });
@@ -76,78 +77,91 @@ export function createRedisBus(options: RedisBusOptions): Bus {
       if (readyBefore) metrics?.redisReconnects.inc({ role });
       readyBefore = true;
     });
-  }
-  subscriber.on('ready', () => {
-    if (!connectedOnce) {
-      connectedOnce = true;
-      return;
-    }
-    // ioredis emits 'ready' *before* it re-sends SUBSCRIBE for our channels; a PING queued after
-    // them answers once they are in effect, and only then may back-fill read history, or a message
-    // published in between would be missed by both.
-    queueMicrotask(() => {
-      subscriber
-        .ping()
-        .then(() => {
-          logger.warn({}, 'redis pub/sub connection restored: back-filling local subscriptions');
-          events?.resync();
-        })
-        .catch((error: unknown) => logger.warn({ err: describe(error) }, 'redis resubscribe check failed'));
-    });
-  });
-
-  const onPayload = (payload: unknown) => {
-    const message = asMessage(payload);
-    if (message === undefined) {
-      metrics?.dropped.inc({ reason: 'invalid_payload' });
-      logger.warn({}, 'dropped a bus payload that is not a message');
-      return;
-    }
-    events?.deliver(message);
   };
-  const unavailable = (what: string, error: unknown) =>
-    new BusUnavailableError(`Cannot ${what}: Redis did not answer: ${describe(error)}`, { cause: error });
-  const subscribe = async (channel: string) => {
-    try {
-      subscriptionIds.set(channel, await pubsub.subscribe(channel, onPayload));
-    } catch (error) {
-      throw unavailable('subscribe', error);
-    }
+  watch(publisher, 'publisher');
+
+  const subscriberEvents: SubscriberEvents = {
+    message(payload) {
+      const message = asMessage(payload);
+      if (message === undefined) {
+        metrics?.dropped.inc({ reason: 'invalid_payload' });
+        logger.warn({}, 'dropped a bus payload that is not a message');
+        return;
+      }
+      events?.deliver(message);
+    },
+    resync: () => events?.resync(),
+  };
+  const subscriber: ChannelSubscriber =
+    publisher instanceof Cluster
+      ? createClusterSubscriber({
+          cluster: publisher,
+          mode: sharded ? 'sharded' : 'classic',
+          server: serverOptions({ ...timeouts, name: 'switchboard-sub' }),
+          events: subscriberEvents,
+          logger,
+          watch: (connection) => watch(connection, 'subscriber'),
+        })
+      : createServerSubscriber({
+          connection: subscriberConnection(target, timeouts.commandTimeoutMs, watch),
+          publisher,
+          events: subscriberEvents,
+          logger,
+        });
+
+  const unavailable = (what: string, error: unknown) => {
+    // After a failover nothing tells the cluster connection until it re-reads the slot map.
+    if (publisher instanceof Cluster) publisher.refreshSlotsCache();
+    return new BusUnavailableError(`Cannot ${what}: Redis did not answer: ${describe(error)}`, { cause: error });
+  };
+  /** The connection a key's commands went to: WAIT must run on the connection that wrote. */
+  const connectionFor = (key: string): Redis => {
+    if (!(publisher instanceof Cluster)) return publisher;
+    const owner = publisher.slots[hashSlot(key)]?.[0];
+    const node = publisher.nodes('master').find((candidate) => `${candidate.options.host}:${candidate.options.port}` === owner);
+    if (node === undefined) throw new Error(`no connection to the primary of ${key}`);
+    return node;
   };
 
   return {
     async start(handlers) {
       events = handlers;
-      await Promise.all([publisher.connect(), subscriber.connect()]);
-      if (routing === 'broadcast') await subscribe(channels.broadcast);
+      await connectRedis(publisher, options.commandTimeoutMs);
+      await subscriber.start();
+      if (routing === 'broadcast') await subscriber.subscribe(channels.broadcast);
     },
     async send(draft: MessageDraft, clientMessageId?: string) {
       const stream = keys.history(draft.toUserId);
       const idempotency = clientMessageId === undefined ? stream : keys.sent(draft.toUserId, draft.fromUserId, clientMessageId);
       const channel = routing === 'user' ? channels.user(draft.toUserId) : channels.broadcast;
+      // The real clock, not an injected one: the script compares it with Redis' own.
+      const deadline = Date.now() + options.commandTimeoutMs;
       let reply: string;
       try {
-        reply = await publisher.sbSend(
-          stream,
-          keys.trimmed(draft.toUserId),
-          idempotency,
-          String(limits.maxPerUser),
-          String(limits.ttlMs),
-          String(limits.idempotencyTtlMs),
-          channel,
-          'PUBLISH',
-          draft.fromUserId,
-          draft.toUserId,
-          draft.body,
-          draft.sentAt,
-          clientMessageId === undefined ? '0' : '1',
-          // The real clock, not an injected one: Redis compares it with its own.
-          String(Date.now() + options.commandTimeoutMs),
+        reply = await withDeadline(
+          publisher.sbSend(
+            stream,
+            keys.trimmed(draft.toUserId),
+            idempotency,
+            String(limits.maxPerUser),
+            String(limits.ttlMs),
+            String(limits.idempotencyTtlMs),
+            channel,
+            sharded ? 'SPUBLISH' : 'PUBLISH',
+            draft.fromUserId,
+            draft.toUserId,
+            draft.body,
+            draft.sentAt,
+            clientMessageId === undefined ? '0' : '1',
+            String(deadline),
+          ),
+          deadline,
         );
+        if (reply === 'late') throw new Error('Redis ran it after the send timeout');
+        await acks?.confirm(connectionFor(stream), deadline - Date.now());
       } catch (error) {
         throw unavailable('send message', error);
       }
-      if (reply === 'late') throw unavailable('send message', new Error('Redis ran it after the send timeout'));
       const message = asMessage(JSON.parse(reply));
       if (message === undefined) throw new Error('The send script returned something that is not a message');
       return message;
@@ -184,25 +198,39 @@ export function createRedisBus(options: RedisBusOptions): Bus {
       }
     },
     async attach(userId) {
-      if (routing === 'user') await subscribe(channels.user(userId));
+      if (routing === 'user') await subscriber.subscribe(channels.user(userId));
     },
     async detach(userId) {
-      if (routing !== 'user') return;
-      const channel = channels.user(userId);
-      const id = subscriptionIds.get(channel);
-      if (id === undefined) return;
-      subscriptionIds.delete(channel);
-      pubsub.unsubscribe(id);
+      if (routing === 'user') await subscriber.unsubscribe(channels.user(userId));
     },
-    ready: () => publisher.status === 'ready' && subscriber.status === 'ready',
+    ready: () => publisher.status === 'ready' && subscriber.ready(),
     async close() {
       events = undefined;
-      subscriptionIds.clear();
-      await Promise.allSettled([publisher.quit(), subscriber.quit()]);
+      await Promise.allSettled([subscriber.close(), publisher.quit()]);
       publisher.disconnect();
-      subscriber.disconnect();
     },
   };
+}
+
+/** The subscriber connection to a single server (standalone, or the primary the sentinels name). */
+function subscriberConnection(
+  target: RedisTarget,
+  commandTimeoutMs: number,
+  watch: (client: RedisConnection, role: 'subscriber') => void,
+): Redis {
+  const connection = createRedisConnection(target, { commandTimeoutMs, name: 'switchboard-sub' });
+  if (connection instanceof Cluster) throw new Error('A cluster has no single subscriber connection');
+  watch(connection, 'subscriber');
+  return connection;
+}
+
+/** `promise`, or a rejection once the epoch-ms `deadline` passes (ioredis may retry on a cluster redirect past it). */
+function withDeadline<T>(promise: Promise<T>, deadline: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('no answer before the send timeout')), Math.max(0, deadline - Date.now()));
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }
 
 /** A stream entry (fields f=from, b=body, s=sentAt) as a message. */

@@ -1,4 +1,5 @@
-import type { Redis, RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
+import type { RedisConnection } from '../bus/redis-connection.ts';
 import { keys } from '../bus/channels.ts';
 import type { Logger } from '../log.ts';
 import type { BucketOptions, SendRateLimiter } from './send-rate.ts';
@@ -30,7 +31,7 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
 return 0
 `;
 
-type Scripted = Redis & { sbSendRate(key: string, rate: string, burst: string): Promise<number> };
+type Scripted = RedisConnection & { sbSendRate(key: string, rate: string, burst: string): Promise<number> };
 
 /**
  * ioredis options for the limiter's connection: like the bus's, no offline queue and a command
@@ -51,10 +52,12 @@ export function sendRateConnectionOptions(timeoutMs: number): RedisOptions {
  * allowed (fail open): the send itself then meets the same Redis and fails with UNAVAILABLE if it is
  * really down, and a limiter hiccup never blocks a healthy send path.
  */
-export function createRedisSendRate(options: BucketOptions & { readonly client: Redis; readonly logger: Logger }): SendRateLimiter {
+export function createRedisSendRate(options: BucketOptions & { readonly client: RedisConnection; readonly logger: Logger }): SendRateLimiter {
   const client = options.client as Scripted;
   client.on('error', (error: Error) => options.logger.debug({ err: error.message }, 'send-rate redis connection error'));
   client.defineCommand('sbSendRate', { numberOfKeys: 1, lua: SEND_RATE_SCRIPT });
+  // A lazily connecting client would fail every command (no offline queue): connect it now.
+  if (client.status === 'wait') client.connect().catch(() => {});
   return {
     async take(userId) {
       try {

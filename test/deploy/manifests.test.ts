@@ -72,7 +72,7 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     expect(parseConfig(env)).toMatchObject({
       production: true,
       port: 4000,
-      redisUrl: secret['stringData']['REDIS_URL'],
+      redis: { kind: 'standalone', url: secret['stringData']['REDIS_URL'] },
       shutdownTimeoutMs: Number(configMap['data']['SHUTDOWN_TIMEOUT_MS']),
     });
   });

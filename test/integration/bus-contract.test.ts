@@ -124,5 +124,5 @@ beforeAll(async () => {
 });
 afterAll(() => redis.stop());
 describeBus('redis', (limits) =>
-  createRedisBus({ url: redis.url, routing: 'user', limits, logger: silentLogger, commandTimeoutMs: 2000 }),
+  createRedisBus({ target: { kind: 'standalone', url: redis.url }, routing: 'user', limits, logger: silentLogger, commandTimeoutMs: 2000 }),
 );

@@ -16,7 +16,8 @@ describe('parseConfig', () => {
   it('defaults to an in-memory development node on port 4000 with user routing', () => {
     expect(parseConfig({}, () => 'abc')).toEqual({
       port: 4000,
-      redisUrl: undefined,
+      redis: undefined,
+      redisWaitReplicas: 0,
       routing: 'user',
       jwt: { kind: 'dev' },
       jwtIssuer: undefined,
@@ -39,6 +40,7 @@ describe('parseConfig', () => {
       parseConfig({
         PORT: '8080',
         REDIS_URL: 'redis://:pw@localhost:6380/1',
+        REDIS_WAIT_REPLICAS: '2',
         ROUTING: 'broadcast',
         JWT_SECRET: SECRET,
         JWT_ISSUER: 'https://issuer.example',
@@ -55,7 +57,8 @@ describe('parseConfig', () => {
       }),
     ).toEqual({
       port: 8080,
-      redisUrl: 'redis://:pw@localhost:6380/1',
+      redis: { kind: 'standalone', url: 'redis://:pw@localhost:6380/1' },
+      redisWaitReplicas: 2,
       routing: 'broadcast',
       jwt: { kind: 'secret', secret: SECRET },
       jwtIssuer: 'https://issuer.example',
@@ -84,6 +87,25 @@ describe('parseConfig', () => {
     });
   });
 
+  it('reads a Redis Cluster from its seed nodes and Sentinel from its sentinels and primary name', () => {
+    expect(parseConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b.internal:7001,[::1]:7002' }).redis).toEqual({
+      kind: 'cluster',
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: 'redis-b.internal', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+    });
+    expect(parseConfig({ REDIS_SENTINELS: 's1:26379,s2:26379', REDIS_SENTINEL_NAME: 'switchboard' }).redis).toEqual({
+      kind: 'sentinel',
+      sentinels: [
+        { host: 's1', port: 26379 },
+        { host: 's2', port: 26379 },
+      ],
+      name: 'switchboard',
+    });
+  });
+
   it.each([
     [{ PORT: 'abc' }, 'PORT', "Invalid PORT: expected an integer from 0 to 65535: current value 'abc'"],
     [{ PORT: '70000' }, 'PORT', "Invalid PORT: expected an integer from 0 to 65535: current value '70000'"],
@@ -95,6 +117,22 @@ describe('parseConfig', () => {
     [{ HISTORY_MAX_PER_USER: '1e3' }, 'HISTORY_MAX_PER_USER', "Invalid HISTORY_MAX_PER_USER: expected an integer from 1 to 1000000: current value '1e3'"],
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL', "Invalid REDIS_URL: expected a URL starting with redis:// or rediss://: current value 'localhost:6379'"],
     [{ REDIS_URL: 'http://:hunter2@h' }, 'REDIS_URL', "Invalid REDIS_URL: expected a URL starting with redis:// or rediss://: current value 'http://***@h'"],
+    [
+      { REDIS_URL: 'redis://h', REDIS_CLUSTER_NODES: 'h:7000' },
+      'REDIS_CLUSTER_NODES',
+      'Invalid REDIS_CLUSTER_NODES: set only one of REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS: current values set: REDIS_URL, REDIS_CLUSTER_NODES',
+    ],
+    [
+      { REDIS_CLUSTER_NODES: 'h:7000', REDIS_SENTINELS: 's:26379', REDIS_SENTINEL_NAME: 'm' },
+      'REDIS_SENTINELS',
+      'Invalid REDIS_SENTINELS: set only one of REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS: current values set: REDIS_CLUSTER_NODES, REDIS_SENTINELS',
+    ],
+    [{ REDIS_CLUSTER_NODES: 'h:7000,,h:7001' }, 'REDIS_CLUSTER_NODES', "Invalid REDIS_CLUSTER_NODES: expected host:port[,host:port…]: current value 'h:7000,,h:7001'"],
+    [{ REDIS_CLUSTER_NODES: 'redis://h:7000' }, 'REDIS_CLUSTER_NODES', "Invalid REDIS_CLUSTER_NODES: expected host:port[,host:port…]: current value 'redis://h:7000'"],
+    [{ REDIS_SENTINELS: 's:0', REDIS_SENTINEL_NAME: 'm' }, 'REDIS_SENTINELS', "Invalid REDIS_SENTINELS: expected host:port[,host:port…]: current value 's:0'"],
+    [{ REDIS_SENTINELS: 's:26379' }, 'REDIS_SENTINEL_NAME', 'Invalid REDIS_SENTINEL_NAME: required with REDIS_SENTINELS: current value unset'],
+    [{ REDIS_URL: 'redis://h', REDIS_SENTINEL_NAME: 'm' }, 'REDIS_SENTINEL_NAME', "Invalid REDIS_SENTINEL_NAME: only used with REDIS_SENTINELS: current value 'm'"],
+    [{ REDIS_WAIT_REPLICAS: '1' }, 'REDIS_WAIT_REPLICAS', "Invalid REDIS_WAIT_REPLICAS: needs Redis (REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS): current value '1'"],
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET', 'Invalid JWT_SECRET: expected at least 32 bytes for HS256: current length 5'],
     [{ JWT_JWKS_URL: 'ftp://x' }, 'JWT_JWKS_URL', "Invalid JWT_JWKS_URL: expected a URL starting with http:// or https://: current value 'ftp://x'"],
     [{ JWT_SECRET: SECRET, JWT_JWKS_URL: 'https://x' }, 'JWT_SECRET', 'Invalid JWT_SECRET: set either JWT_SECRET or JWT_JWKS_URL, not both'],

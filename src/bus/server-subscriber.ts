@@ -1,0 +1,73 @@
+import { RedisPubSub } from 'graphql-redis-subscriptions';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../log.ts';
+import { BusUnavailableError } from './bus.ts';
+import type { ChannelSubscriber, SubscriberEvents } from './channel-subscriber.ts';
+
+export interface ServerSubscriberOptions {
+  /** The subscriber connection (standalone or Sentinel-managed), not yet connected. */
+  readonly connection: Redis;
+  /** The command connection; RedisPubSub requires one, it never publishes on it here. */
+  readonly publisher: Redis;
+  readonly events: SubscriberEvents;
+  readonly logger: Logger;
+}
+
+/**
+ * Classic pub/sub (SUBSCRIBE) on one Redis server — standalone, or whichever primary the sentinels
+ * name. graphql-redis-subscriptions' RedisPubSub manages the connection's channels; ioredis
+ * re-subscribes them after a reconnect, and with Sentinel the reconnect goes to the current primary
+ * (see `createRedisConnection`), so after a failover the subscription follows the primary.
+ */
+export function createServerSubscriber(options: ServerSubscriberOptions): ChannelSubscriber {
+  const { connection, events, logger } = options;
+  const pubsub = new RedisPubSub({ publisher: options.publisher, subscriber: connection });
+  const subscriptionIds = new Map<string, number>();
+  let connectedOnce = false;
+
+  connection.on('ready', () => {
+    if (!connectedOnce) {
+      connectedOnce = true;
+      return;
+    }
+    // ioredis emits 'ready' *before* it re-sends SUBSCRIBE for our channels; a PING queued after
+    // them answers once they are in effect, and only then may back-fill read history, or a message
+    // published in between would be missed by both.
+    queueMicrotask(() => {
+      connection
+        .ping()
+        .then(() => {
+          logger.warn({}, 'redis pub/sub connection restored: back-filling local subscriptions');
+          events.resync();
+        })
+        .catch((error: unknown) => logger.warn({ err: describe(error) }, 'redis resubscribe check failed'));
+    });
+  });
+
+  return {
+    start: () => connection.connect(),
+    async subscribe(channel) {
+      try {
+        subscriptionIds.set(channel, await pubsub.subscribe(channel, (payload: unknown) => events.message(payload)));
+      } catch (error) {
+        throw new BusUnavailableError(`Cannot subscribe: Redis did not answer: ${describe(error)}`, { cause: error });
+      }
+    },
+    async unsubscribe(channel) {
+      const id = subscriptionIds.get(channel);
+      if (id === undefined) return;
+      subscriptionIds.delete(channel);
+      pubsub.unsubscribe(id);
+    },
+    ready: () => connection.status === 'ready',
+    async close() {
+      subscriptionIds.clear();
+      await connection.quit().catch(() => {});
+      connection.disconnect();
+    },
+  };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
