@@ -259,8 +259,3 @@ function pairs(flat: unknown[]): Record<string, unknown> {
   return record;
 }
 
-/** `redis-cli --cluster` subcommand output (for a test that drives resharding through redis-cli). */
-export async function redisCli(args: readonly string[]): Promise<string> {
-  const { stdout } = await run('redis-cli', [...args]);
-  return stdout;
-}
