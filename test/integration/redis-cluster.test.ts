@@ -78,7 +78,7 @@ describe('Redis Cluster, ROUTING=user: sharded pub/sub', () => {
     for (const [i, user] of users.entries()) {
       const node = nodes[i % nodes.length] as NodeProcess;
       const client = connect(node.wsUrl, await tokenFor(user));
-      running.push({ stop: () => client.dispose() });
+      running.push({ stop: async () => void (await client.dispose()) });
       inboxes.push(await subscribeReady(client, { userId: user, sendUrl: node.url, probeToken }));
     }
     for (const user of users) {
