@@ -45,6 +45,9 @@ interface Root {
   readonly subscribe: Executor;
 }
 
+/** graphql-transport-ws message types only a server sends. */
+const SERVER_ONLY: ReadonlySet<unknown> = new Set(['connection_ack', 'next', 'error']);
+
 /** `WebSocket.OPEN`, the same on ws and on web WebSockets. */
 const OPEN = 1;
 /** Longest delay `setTimeout` takes (about 24.8 days); longer expiries re-arm. */
@@ -69,6 +72,15 @@ export function createGraphqlWsOptions<E extends SocketExtra>(
   const connections = new WeakMap<object, Connection>();
   return {
     connectionInitWaitTimeout: security.connectionInitTimeoutMs,
+    // graphql-ws throws on a message only a server sends (connection_ack, next, error) arriving from a
+    // client, which closes the socket with 4500 as if the server had failed (found by the fuzzer).
+    // Refusing it while parsing makes it what it is: a bad message, closed with 4400.
+    jsonMessageReviver(key, value: unknown) {
+      if (key === '' && typeof value === 'object' && value !== null && SERVER_ONLY.has((value as { type?: unknown }).type)) {
+        throw new Error('A client sent a message only a server sends');
+      }
+      return value;
+    },
     async onConnect(ctx) {
       const { socket } = ctx.extra;
       let viewer: Viewer;

@@ -36,6 +36,8 @@ export function serviceCommand(runtime: Runtime = 'node'): { command: string; ar
 /** A switchboard node running as its own OS process (Node: compiled `dist/main.js`; Deno: `src/main-deno.ts`). */
 export interface NodeProcess {
   readonly nodeId: string;
+  /** The OS process id (for /proc/<pid>/status readings). */
+  readonly pid: number;
   readonly port: number;
   /** `http://127.0.0.1:<port>/graphql` */
   readonly url: string;
@@ -108,6 +110,7 @@ export async function startNode(env: Record<string, string | undefined> = {}, op
   };
   return {
     nodeId,
+    pid: child.pid ?? -1,
     port,
     url: `http://127.0.0.1:${port}/graphql`,
     wsUrl: `ws://127.0.0.1:${port}/graphql`,

@@ -114,6 +114,12 @@ function frameCases(world: World): Case[] {
     { name: 'a message without type', run: () => closeCodeAfter(url(), ['{"payload":{}}']), expected: { close: 4400 } },
     { name: 'a type that is a number', run: () => closeCodeAfter(url(), ['{"type":42}']), expected: { close: 4400 } },
     { name: 'an unknown message type', run: () => closeCodeAfter(url(), ['{"type":"hack","payload":{}}']), expected: { close: 4400 } },
+    { name: 'a message only a server sends (connection_ack), after connection_init', run: async () => closeCodeAfter(url(), ['{"type":"connection_ack"}'], { init: await auth() }), expected: { close: 4400 } },
+    {
+      name: 'a message only a server sends (next), after connection_init',
+      run: async () => closeCodeAfter(url(), ['{"type":"next","id":"1","payload":{"data":null}}'], { init: await auth() }),
+      expected: { close: 4400 },
+    },
     { name: 'a subscribe whose id is a number', run: async () => closeCodeAfter(url(), [subscribe(7)], { init: await auth() }), expected: { close: 4400 } },
     { name: 'a subscribe whose id is empty', run: async () => closeCodeAfter(url(), [subscribe('')], { init: await auth() }), expected: { close: 4400 } },
     { name: 'a subscribe whose query is a number', run: async () => closeCodeAfter(url(), [subscribe('1', 42)], { init: await auth() }), expected: { close: 4400 } },
