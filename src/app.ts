@@ -2,6 +2,7 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import type { ServerOptions } from 'graphql-ws';
 import type { Plugin } from 'graphql-yoga';
 import { useDevTokenRoute } from './auth/dev-token.ts';
+import { withVerificationCache } from './auth/verification-cache.ts';
 import { createVerifier } from './auth/verifier.ts';
 import type { Bus, HistoryLimits } from './bus/bus.ts';
 import { createMemoryBus } from './bus/memory-bus.ts';
@@ -111,7 +112,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     metrics,
     sendRate,
   };
-  const verify = createVerifier({ ...config, clockSkewSeconds: security.clockSkewSeconds });
+  const verify = withVerificationCache(createVerifier({ ...config, clockSkewSeconds: security.clockSkewSeconds }));
   const development = config.jwt.kind === 'dev';
   const yoga = createHttpTransport({
     services,
