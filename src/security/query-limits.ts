@@ -43,6 +43,21 @@ export function useQueryLimits(limits: SecurityConfig, options: { production: bo
       });
       // graphql-armor types its plugins for envelop's bare context; they read nothing of it.
       for (const plugin of armor.plugins) addPlugin(plugin as unknown as Plugin);
+      // A rule may throw instead of reporting: graphql-armor's evaluate @include/@skip and throw when
+      // their variable is missing (found by the fuzzer). Thrown, the error escaped validation:
+      // uncoded with status 200 over HTTP, and a 4500 close over graphql-ws. It is a validation error.
+      addPlugin({
+        onValidate({ validateFn, setValidationFn }) {
+          setValidationFn((...args) => {
+            try {
+              return validateFn(...args);
+            } catch (error) {
+              if (!(error instanceof GraphQLError)) throw error;
+              return [new GraphQLError(error.message, { nodes: error.nodes ?? null, extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } })];
+            }
+          });
+        },
+      });
       if (!limits.introspection) {
         addPlugin({ onValidate: ({ addValidationRule }) => addValidationRule(noIntrospection) });
       }

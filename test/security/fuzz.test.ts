@@ -37,7 +37,28 @@ const WORDS = [
   '__schema', '__type(name: "Message")', 'types', 'name', 'clientMessageId:', '"\\u0000"', '#', '\n',
 ];
 
+/** Mostly well-formed operations: real fields with random arguments, aliases, directives and nesting. */
+const fieldArb: fc.Arbitrary<string> = fc.letrec<{ field: string }>((tie) => ({
+  field: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.constantFrom('id', 'body', 'sentAt', 'fromUserId', 'toUserId', 'hasMore', 'me', 'nodeId', '__typename', 'nope'),
+    fc
+      .tuple(
+        fc.option(fc.constantFrom('a', 'b', 'c'), { nil: undefined }),
+        fc.constantFrom('messages', 'items', 'messageReceived', 'sendMessage', '__type', '__schema'),
+        fc.option(fc.constantFrom('(first: 500)', '(first: -1)', '(after: "1-0")', '(after: "x")', '(toUserId: "bob", body: "hi")', '(userId: "bob")', '(after: $after)'), { nil: undefined }),
+        fc.option(fc.constantFrom('@skip(if: false)', '@include(if: $x)', '@deprecated'), { nil: undefined }),
+        fc.array(tie('field'), { minLength: 1, maxLength: 4 }),
+      )
+      .map(([alias, name, args, directive, children]) => `${alias === undefined ? '' : `${alias}: `}${name}${args ?? ''} ${directive ?? ''} { ${children.join(' ')} }`),
+  ),
+})).field;
+const operationArb = fc
+  .tuple(fc.constantFrom('', 'query', 'mutation', 'subscription', 'query Q($after: ID, $x: Boolean)', 'subscription S($after: ID)'), fc.array(fieldArb, { minLength: 1, maxLength: 3 }))
+  .map(([operation, fields]) => `${operation} { ${fields.join(' ')} }`);
+
 const documentArb = fc.oneof(
+  operationArb,
   fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 60 }).map((words) => words.join(' ')),
   fc.string({ maxLength: 200 }),
   fc.constantFrom('subscription { messageReceived { id } }', '{ me }', `mutation { sendMessage(toUserId: "bob", body: "hi") { id } }`),

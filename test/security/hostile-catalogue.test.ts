@@ -87,6 +87,11 @@ const DOCUMENTS: ReadonlyArray<{ name: string; body: { query: string; variables?
     body: { query: `subscription { messageReceived { ${Array.from({ length: 8 }, () => 'id @include(if: true)').join(' ')} } }` },
     expected: { code: 'LIMIT_EXCEEDED', limit: 'maxDirectives' },
   },
+  {
+    name: 'a directive on an undefined variable (a validation rule throws)',
+    body: { query: 'subscription { messageReceived { id @include(if: $undefined) } }' },
+    expected: { code: 'GRAPHQL_VALIDATION_FAILED' },
+  },
   { name: 'introspection of __schema where it is off', body: { query: '{ __schema { queryType { name } } }' }, expected: { code: 'FORBIDDEN' } },
   { name: 'introspection of __type where it is off', body: { query: '{ __type(name: "Message") { name } }' }, expected: { code: 'FORBIDDEN' } },
   {
