@@ -15,6 +15,8 @@ export const keys = {
   history: (userId: string) => `sb:{u:${userId}}:inbox`,
   /** The newest id retention dropped from the history (cursors before it are expired). */
   trimmed: (userId: string) => `sb:{u:${userId}}:trimmed`,
+  /** With REDIS_WAIT_REPLICAS: the newest history id published (later ones wait for their replicas). */
+  published: (userId: string) => `sb:{u:${userId}}:published`,
   /** Remembers the first result of an idempotent send (sender + clientMessageId, per recipient). */
   sent: (toUserId: string, fromUserId: string, clientMessageId: string) =>
     `sb:{u:${toUserId}}:sent:${JSON.stringify([fromUserId, clientMessageId])}`,

@@ -16,7 +16,7 @@ import { channels, keys } from './channels.ts';
 import { createClusterSubscriber } from './cluster-subscriber.ts';
 import { hashSlot } from './hash-slot.ts';
 import { connectRedis, createRedisConnection, serverOptions, type RedisConnection } from './redis-connection.ts';
-import { READ_SCRIPT, SEND_SCRIPT, TAIL_SCRIPT } from './redis-scripts.ts';
+import { PUBLISH_SCRIPT, READ_SCRIPT, SEND_SCRIPT, TAIL_SCRIPT } from './redis-scripts.ts';
 import { ReplicaAcks } from './replica-acks.ts';
 import { createServerSubscriber } from './server-subscriber.ts';
 
@@ -35,6 +35,7 @@ export interface RedisBusOptions {
 
 type Scripted = RedisConnection & {
   sbSend(...args: string[]): Promise<string>;
+  sbPublish(...args: string[]): Promise<number>;
   sbRead(...args: string[]): Promise<Array<string | [string, string[]]>>;
   sbTail(key: string): Promise<string>;
 };
@@ -59,7 +60,8 @@ export function createRedisBus(options: RedisBusOptions): Bus {
   const { target, routing, limits, logger, metrics } = options;
   const timeouts = { commandTimeoutMs: options.commandTimeoutMs };
   const publisher = createRedisConnection(target, { ...timeouts, name: 'switchboard-pub' }) as Scripted;
-  publisher.defineCommand('sbSend', { numberOfKeys: 3, lua: SEND_SCRIPT });
+  publisher.defineCommand('sbSend', { numberOfKeys: 4, lua: SEND_SCRIPT });
+  publisher.defineCommand('sbPublish', { numberOfKeys: 2, lua: PUBLISH_SCRIPT });
   publisher.defineCommand('sbRead', { numberOfKeys: 2, lua: READ_SCRIPT });
   publisher.defineCommand('sbTail', { numberOfKeys: 1, lua: TAIL_SCRIPT });
   const sharded = publisher instanceof Cluster && routing === 'user';
@@ -134,6 +136,8 @@ export function createRedisBus(options: RedisBusOptions): Bus {
       const stream = keys.history(draft.toUserId);
       const idempotency = clientMessageId === undefined ? stream : keys.sent(draft.toUserId, draft.fromUserId, clientMessageId);
       const channel = routing === 'user' ? channels.user(draft.toUserId) : channels.broadcast;
+      const published = keys.published(draft.toUserId);
+      const publish = sharded ? 'SPUBLISH' : 'PUBLISH';
       // The real clock, not an injected one: the script compares it with Redis' own.
       const deadline = Date.now() + options.commandTimeoutMs;
       let reply: string;
@@ -143,11 +147,14 @@ export function createRedisBus(options: RedisBusOptions): Bus {
             stream,
             keys.trimmed(draft.toUserId),
             idempotency,
+            published,
             String(limits.maxPerUser),
             String(limits.ttlMs),
             String(limits.idempotencyTtlMs),
             channel,
-            sharded ? 'SPUBLISH' : 'PUBLISH',
+            // Waiting for replicas: publish only once they have it (below), or a failover could
+            // take back a message subscribers already saw.
+            acks === undefined ? publish : '',
             draft.fromUserId,
             draft.toUserId,
             draft.body,
@@ -158,12 +165,20 @@ export function createRedisBus(options: RedisBusOptions): Bus {
           deadline,
         );
         if (reply === 'late') throw new Error('Redis ran it after the send timeout');
-        await acks?.confirm(connectionFor(stream), deadline - Date.now());
       } catch (error) {
         throw unavailable('send message', error);
       }
       const message = asMessage(JSON.parse(reply));
       if (message === undefined) throw new Error('The send script returned something that is not a message');
+      if (acks !== undefined) {
+        try {
+          await acks.confirm(connectionFor(stream), deadline - Date.now());
+          await withDeadline(publisher.sbPublish(stream, published, message.id, channel, publish, draft.toUserId), deadline);
+        } catch (error) {
+          // Stored but not confirmed (or not yet out): a retry with the clientMessageId finishes it.
+          throw unavailable('send message', error);
+        }
+      }
       return message;
     },
     async read(userId, after, limit) {

@@ -42,15 +42,17 @@ end
 
 /**
  * Appends a message to the recipient's stream and publishes it, atomically; idempotent by key.
- * KEYS: stream, trimmed watermark, idempotency key (or the stream again when there is none).
- * ARGV: maxlen, ttl ms, idempotency ttl ms, channel, publish command, from, to, body, sentAt, has-key,
+ * KEYS: stream, trimmed watermark, idempotency key (or the stream again when there is none),
+ * published watermark.
+ * ARGV: maxlen, ttl ms, idempotency ttl ms, channel, publish command (PUBLISH or SPUBLISH; '' to
+ * leave publishing to PUBLISH_SCRIPT once replicas confirmed), from, to, body, sentAt, has-key,
  * deadline (epoch ms).
  * Returns the message as JSON (the stored one for a repeated idempotency key), or 'late' without
  * doing anything when Redis runs it after the deadline: the sender has already been told the send
  * failed (a command stuck in a socket buffer while Redis was paused must not go out later).
  */
 export const SEND_SCRIPT = `${HELPERS}
-local stream, trimmed, idem = KEYS[1], KEYS[2], KEYS[3]
+local stream, trimmed, idem, published = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local has_key = ARGV[10] == '1'
 if has_key then
   local previous = redis.call('GET', idem)
@@ -59,14 +61,42 @@ end
 local now = now_ms()
 if now > tonumber(ARGV[11]) then return 'late' end
 local maxlen, ttl = tonumber(ARGV[1]), tonumber(ARGV[2])
+if ARGV[5] == '' and redis.call('EXISTS', published) == 0 then
+  -- Everything already in the stream went out before publishing was deferred.
+  local last = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
+  redis.call('SET', published, last[1] and last[1][1] or '0-0')
+end
 local id = redis.call('XADD', stream, '*', 'f', ARGV[6], 'b', ARGV[8], 's', ARGV[9])
 trim(stream, trimmed, maxlen, ttl, now)
 redis.call('PEXPIRE', stream, ttl)
 redis.call('PEXPIRE', trimmed, ttl)
+if ARGV[5] == '' then redis.call('PEXPIRE', published, ttl) end
 local payload = cjson.encode({ id = id, fromUserId = ARGV[6], toUserId = ARGV[7], body = ARGV[8], sentAt = ARGV[9] })
-redis.call(ARGV[5], ARGV[4], payload)
+if ARGV[5] ~= '' then redis.call(ARGV[5], ARGV[4], payload) end
 if has_key then redis.call('SET', idem, payload, 'PX', ARGV[3]) end
 return payload
+`;
+
+/**
+ * Publishes, in stream order, every entry after the published watermark up to ARGV[1] and moves the
+ * watermark there: used when sends wait for replicas, so a message goes out live only once it
+ * survives a failover (entries appended before it are replicated before it, so they may go too).
+ * KEYS: stream, published watermark. ARGV: up-to id, channel, publish command, recipient.
+ * Returns how many it published.
+ */
+export const PUBLISH_SCRIPT = `${HELPERS}
+local stream, published = KEYS[1], KEYS[2]
+local upto = ARGV[1]
+local mark = redis.call('GET', published)
+if not mark or not before(mark, upto) then return 0 end
+local entries = redis.call('XRANGE', stream, '(' .. mark, upto)
+for _, entry in ipairs(entries) do
+  local fields = {}
+  for i = 1, #entry[2], 2 do fields[entry[2][i]] = entry[2][i + 1] end
+  redis.call(ARGV[3], ARGV[2], cjson.encode({ id = entry[1], fromUserId = fields.f, toUserId = ARGV[4], body = fields.b, sentAt = fields.s }))
+end
+redis.call('SET', published, upto, 'KEEPTTL')
+return #entries
 `;
 
 /**

@@ -1,0 +1,123 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { startNode, type NodeProcess } from '../helpers/node-process.ts';
+import type { Attempt } from '../helpers/reliable-sender.ts';
+import { startRedisSentinels, type RedisSentinelSet, type SentinelData } from '../helpers/redis-sentinel.ts';
+import { resumingInbox, type ResumingInbox } from '../helpers/resuming-inbox.ts';
+import { expectExactlyOnceInOrder, streamMessages } from '../helpers/stream-load.ts';
+import { tokenFor } from '../helpers/tokens.ts';
+import { describeDelivery, HISTORY_LIMIT } from './delivery-suite.ts';
+
+/** Prints one figure line for the record; the assertions are what make the test pass or fail. */
+function report(name: string, figures: Record<string, unknown>): void {
+  process.stdout.write(`FIGURES ${name} ${JSON.stringify(figures)}\n`);
+}
+
+// One primary + replica + three sentinels for the whole file (AOF on); tests fail over, so the
+// primary changes from test to test.
+let shared: Promise<RedisSentinelSet> | undefined;
+const sentinels = () => (shared ??= startRedisSentinels({ aof: true }));
+afterAll(async () => {
+  await (await shared)?.stop();
+});
+
+const running: Array<{ stop(): Promise<void> }> = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).reverse().map((part) => part.stop()));
+});
+
+/** `count` nodes on the sentinels, stopped after the test (or, for a suite's own nodes, by the caller). */
+async function startNodes(count: number, env: Record<string, string> = {}, stopAfterTest = true): Promise<NodeProcess[]> {
+  const set = await sentinels();
+  const nodes = await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      startNode({ REDIS_SENTINELS: set.sentinelsEnv, REDIS_SENTINEL_NAME: set.name, NODE_ID: `sentinel-${i}`, ...env }),
+    ),
+  );
+  if (stopAfterTest) running.push(...nodes);
+  return nodes;
+}
+
+/** One resuming client per user, spread over the nodes, all starting from a cursor before any send. */
+function connectUsers(prefix: string, count: number, nodes: readonly NodeProcess[]): Map<string, ResumingInbox> {
+  const after = `${Date.now() - 1_000}-0`;
+  const inboxes = new Map<string, ResumingInbox>();
+  for (let i = 0; i < count; i++) {
+    const user = `${prefix}-${i}`;
+    const order = [...nodes.slice(i % nodes.length), ...nodes.slice(0, i % nodes.length)];
+    const inbox = resumingInbox({ wsUrls: order.map((n) => n.wsUrl), token: () => tokenFor(user), after });
+    inboxes.set(user, inbox);
+    running.push(inbox);
+  }
+  return inboxes;
+}
+
+/** The names of the connections a data server has, e.g. `switchboard-sub`. */
+async function connectionNames(server: SentinelData): Promise<string[]> {
+  const list = (await server.client.call('CLIENT', 'LIST')) as string;
+  return list
+    .split('\n')
+    .map((line) => /\bname=(\S*)/u.exec(line)?.[1] ?? '')
+    .filter((name) => name.startsWith('switchboard-'))
+    .sort();
+}
+
+describeDelivery('redis sentinel (primary + replica + 3 sentinels), ROUTING=user, three nodes', async () => {
+  const nodes = await startNodes(3, { HISTORY_MAX_PER_USER: String(HISTORY_LIMIT) }, false);
+  return { nodes, stop: async () => void (await Promise.all(nodes.map((node) => node.stop()))) };
+});
+
+describe('Redis Sentinel failover', () => {
+  it('SENTINEL FAILOVER mid-stream (AOF, REDIS_WAIT_REPLICAS=1): sends fail fast with UNAVAILABLE or succeed, nothing acknowledged is lost, every connection moves to the new primary', async () => {
+    const set = await sentinels();
+    const timeoutMs = 1000;
+    const nodes = await startNodes(3, { SEND_TIMEOUT_MS: String(timeoutMs), REDIS_WAIT_REPLICAS: '1' });
+    const inboxes = connectUsers('failover', 20, nodes);
+    const old = await set.primary();
+    const attempts: Attempt[] = [];
+    let failover: Promise<SentinelData> | undefined;
+    const sent = await streamMessages({
+      urls: () => nodes.map((n) => n.url),
+      token: await tokenFor('sender'),
+      users: [...inboxes.keys()],
+      count: 600,
+      concurrency: 4,
+      attempts,
+      onProgress: (n) => {
+        if (n === 150) failover = set.failover();
+      },
+    });
+    const next = (await failover) as SentinelData;
+    const failed = attempts.filter((a) => a.outcome !== 'ok');
+    report('sentinel-failover', { sent: sent.length, unavailableAnswers: failed.length, slowestFailureMs: Math.max(0, ...failed.map((a) => a.ms)) });
+    await expectExactlyOnceInOrder(sent, inboxes, 30_000);
+    expect(failed.length).toBeGreaterThan(0); // the switch was real
+    expect(failed.every((a) => a.outcome === 'unavailable')).toBe(true);
+    expect(Math.max(...failed.map((a) => a.ms))).toBeLessThan(timeoutMs + 1_500);
+    expect(next).not.toBe(old);
+    expect(await connectionNames(old)).toEqual([]);
+    expect(await connectionNames(next)).toEqual([...Array(3).fill('switchboard-pub'), ...Array(3).fill('switchboard-sub')]);
+  });
+
+  it('after a failover the old primary, still up but cut off (SIGSTOP, never demoted), keeps no subscriber: messages published on the new primary arrive live and every node stays ready', async () => {
+    const set = await sentinels();
+    const nodes = await startNodes(3);
+    const inboxes = connectUsers('stuck', 12, nodes);
+    const old = await set.primary();
+    // Promoted, but the old primary is frozen before the sentinels can reconfigure it: a subscriber
+    // left on it would see nothing at all, with its connection open and /ready green.
+    const next = await set.failover({ untilDemoted: false });
+    old.pause();
+    running.push({ stop: async () => old.resume() });
+    const sent = await streamMessages({
+      urls: () => nodes.map((n) => n.url),
+      token: await tokenFor('sender'),
+      users: [...inboxes.keys()],
+      count: 300,
+      concurrency: 4,
+    });
+    await expectExactlyOnceInOrder(sent, inboxes);
+    for (const node of nodes) expect((await fetch(node.url.replace('/graphql', '/ready'))).status).toBe(200);
+    expect(await connectionNames(next)).toEqual([...Array(3).fill('switchboard-pub'), ...Array(3).fill('switchboard-sub')]);
+    expect([...inboxes.values()].every((inbox) => inbox.reconnects === 0)).toBe(true); // the nodes moved, not the clients
+  });
+});
