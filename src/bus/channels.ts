@@ -23,3 +23,22 @@ export const keys = {
   /** The sender's sendMessage token bucket (security/redis-send-rate.ts). */
   sendRate: (userId: string) => `sb:{u:${userId}}:rate:send`,
 } as const;
+
+/**
+ * Presence names (`presence/redis-store.ts`, `presence/redis-scripts.ts`). They share the hash tag
+ * `{presence}`: the online count and every lease live in one slot, so each presence script is atomic.
+ */
+export const presenceNames = {
+  /** Presence changes; every node subscribes. */
+  events: 'sb:{presence}:events',
+  /** Node leases: a ZSET of lease id → expiry (epoch ms, Redis clock). */
+  leases: 'sb:{presence}:nodes',
+  /** One lease's share: user → live sessions on that node ('0' while in the grace period). */
+  share: (leaseId: string) => `sb:{presence}:node:${leaseId}`,
+  /** user → number of leases holding them; HLEN is the online count. */
+  online: 'sb:{presence}:online',
+  /** user → live sessions cluster-wide. */
+  sessions: 'sb:{presence}:sessions',
+  /** The event sequence. */
+  seq: 'sb:{presence}:seq',
+} as const;

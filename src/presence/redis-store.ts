@@ -1,0 +1,259 @@
+import { Cluster } from 'ioredis';
+import type { ChannelSubscriber } from '../bus/channel-subscriber.ts';
+import { presenceNames } from '../bus/channels.ts';
+import { createClusterSubscriber } from '../bus/cluster-subscriber.ts';
+import { connectRedis, createRedisConnection, serverOptions, type RedisConnection } from '../bus/redis-connection.ts';
+import { createServerSubscriber } from '../bus/server-subscriber.ts';
+import type { Logger } from '../log.ts';
+import { PresenceUnavailableError } from './presence.ts';
+import type { PresenceMetrics } from './presence-metrics.ts';
+import type { PresenceStore, StoreEvent, StoreHooks } from './presence-store.ts';
+import { CHANGE_SCRIPT, HEARTBEAT_SCRIPT, LEAVE_SCRIPT, REAP_SCRIPT, SNAPSHOT_SCRIPT, SYNC_SCRIPT } from './redis-scripts.ts';
+
+/** Which connection a client is for: commands and scripts, or the event subscription (not on a Cluster). */
+export type PresenceRedisRole = 'presence' | 'presence-events';
+
+export interface RedisPresenceOptions {
+  /**
+   * A `redis://` URL, or a factory returning a new connection per role, made by
+   * `createRedisConnection` (standalone, Sentinel or Cluster: lazy, failing fast).
+   */
+  readonly redis: string | ((role: PresenceRedisRole) => RedisConnection);
+  /** Names this node's lease (a random suffix keeps a restarted node apart from its dead predecessor). */
+  readonly nodeId: string;
+  /** A node that stops heartbeating is reaped this long after its last heartbeat. */
+  readonly ttlMs: number;
+  /** After a graceful stop, the node's users stay online this long (they may reconnect elsewhere). */
+  readonly graceMs: number;
+  /** How long a command may wait for Redis. */
+  readonly commandTimeoutMs: number;
+  readonly logger: Logger;
+  readonly metrics?: PresenceMetrics;
+}
+
+/** Expired leases looked at per heartbeat; more are reaped on the following ones. */
+const REAP_PER_HEARTBEAT = 16;
+
+type Scripted = RedisConnection & {
+  presenceChange(...args: string[]): Promise<string>;
+  presenceSync(...args: string[]): Promise<string>;
+  presenceReap(...args: string[]): Promise<number>;
+  presenceHeartbeat(...args: string[]): Promise<string[]>;
+  presenceLeave(...args: string[]): Promise<number>;
+  presenceSnapshot(...args: string[]): Promise<string[]>;
+};
+
+/**
+ * Presence in Redis. Each node keeps its share (user → its sessions) in a hash under a lease it
+ * renews every ttl/3 by rewriting the lease's score only; a session change is one script that touches
+ * O(1) keys; the online count is an HLEN. Every heartbeat also lists expired leases, and REAP_SCRIPT
+ * removes one atomically and publishes its users' offline events, so exactly one node emits them.
+ * When a write fails or the lease was lost, the node rewrites its whole share (SYNC_SCRIPT), which
+ * publishes only the differences. Costs: docs/PRESENCE.md.
+ */
+export function createRedisPresenceStore(options: RedisPresenceOptions): PresenceStore {
+  const { nodeId, ttlMs, graceMs, logger, metrics } = options;
+  const lease = `${nodeId}/${crypto.randomUUID().slice(0, 8)}`;
+  // Fail at once rather than queue (the shared connection options): a failed write is repaired by
+  // the next full sync, never replayed late.
+  const make = (role: PresenceRedisRole): RedisConnection =>
+    typeof options.redis === 'string'
+      ? createRedisConnection({ kind: 'standalone', url: options.redis }, { name: `switchboard-${role}`, commandTimeoutMs: options.commandTimeoutMs })
+      : options.redis(role);
+  const commands = make('presence') as Scripted;
+  commands.defineCommand('presenceChange', { numberOfKeys: 5, lua: CHANGE_SCRIPT });
+  commands.defineCommand('presenceSync', { numberOfKeys: 5, lua: SYNC_SCRIPT });
+  commands.defineCommand('presenceReap', { numberOfKeys: 5, lua: REAP_SCRIPT });
+  commands.defineCommand('presenceHeartbeat', { numberOfKeys: 1, lua: HEARTBEAT_SCRIPT });
+  commands.defineCommand('presenceLeave', { numberOfKeys: 1, lua: LEAVE_SCRIPT });
+  commands.defineCommand('presenceSnapshot', { numberOfKeys: 2, lua: SNAPSHOT_SCRIPT });
+  const { leases, online, sessions, seq, events: channel } = presenceNames;
+  const keysOf = (leaseId: string) => [leases, presenceNames.share(leaseId), online, sessions, seq];
+
+  let hooks: StoreHooks | undefined;
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  let beating = false;
+  let closing = false;
+  // Redis may not match this node's account (a write failed, or the lease is gone) until a full sync.
+  let needsSync = true;
+  let failures = 0;
+  let syncing: Promise<boolean> | undefined;
+  let syncAgain = false;
+
+  const warn = (what: string, error: unknown) =>
+    logger.warn({ err: error instanceof Error ? error.message : String(error) }, `presence: ${what}`);
+  const unavailable = (what: string, error: unknown) =>
+    new PresenceUnavailableError(`Cannot ${what}: Redis did not answer: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  const failed = () => {
+    needsSync = true;
+    failures += 1;
+  };
+
+  /** Writes the whole share; resolves true when Redis now matches the node. Calls made meanwhile coalesce. */
+  const sync = (reason: 'start' | 'lease_lost' | 'repair'): Promise<boolean> => {
+    if (syncing !== undefined) {
+      syncAgain = true;
+      return syncing;
+    }
+    syncing = (async () => {
+      try {
+        do {
+          syncAgain = false;
+          const seen = failures;
+          const share: string[] = [];
+          for (const [userId, count] of hooks?.share() ?? []) share.push(userId, String(count));
+          await commands.presenceSync(...keysOf(lease), channel, lease, String(ttlMs), ...share);
+          if (failures === seen) needsSync = false;
+          metrics?.syncs.inc({ reason });
+          logger.info({ reason, users: share.length / 2 }, 'presence: wrote this node’s whole share');
+        } while (syncAgain && !closing);
+        return !needsSync;
+      } catch (error) {
+        failed();
+        warn('writing this node’s share failed (retried on the next heartbeat)', error);
+        return false;
+      } finally {
+        syncing = undefined;
+      }
+    })();
+    return syncing;
+  };
+
+  const reap = async (expired: string) => {
+    if (expired === lease) return;
+    if ((await commands.presenceReap(...keysOf(expired), channel, expired)) !== 1) return;
+    metrics?.reaped.inc();
+    logger.info({ lease: expired }, 'presence: reaped the lease of a node that stopped heartbeating');
+  };
+
+  const beat = async () => {
+    if (beating || closing) return;
+    beating = true;
+    try {
+      if (needsSync && !(await sync('repair'))) return;
+      const [status, ...expired] = await commands.presenceHeartbeat(leases, lease, String(ttlMs), String(REAP_PER_HEARTBEAT));
+      if (status === 'lost') {
+        logger.warn({ lease }, 'presence: this node’s lease was gone (reaped, or Redis lost it): rewriting its share');
+        await sync('lease_lost');
+      }
+      for (const leaseId of expired) await reap(leaseId);
+    } catch (error) {
+      warn('heartbeat failed', error);
+    } finally {
+      beating = false;
+    }
+  };
+
+  // The bus's subscribers keep the events channel subscribed across reconnects, failovers and (on a
+  // Cluster) topology changes, and say when missed events must be made up for: then watchers re-read.
+  const subscriberEvents = {
+    message(payload: unknown) {
+      const event = asStoreEvent(payload);
+      if (event === undefined) logger.warn({}, 'presence: dropped an event payload that is not a presence event');
+      else hooks?.deliver(event);
+    },
+    resync: () => hooks?.resync(),
+  };
+  const subscriber: ChannelSubscriber =
+    commands instanceof Cluster
+      ? createClusterSubscriber({
+          cluster: commands,
+          mode: 'classic',
+          server: serverOptions({ name: 'switchboard-presence-events', commandTimeoutMs: options.commandTimeoutMs }),
+          events: subscriberEvents,
+          logger,
+        })
+      : createServerSubscriber({ connection: eventConnection(make('presence-events'), warn), publisher: commands, events: subscriberEvents, logger });
+
+  let commandsReadyBefore = false;
+  commands.on('ready', () => {
+    if (commandsReadyBefore && needsSync && !closing) void sync('repair');
+    commandsReadyBefore = true;
+  });
+  commands.on('error', (error: Error) => warn('connection error', error));
+
+  return {
+    async start(given) {
+      hooks = given;
+      await connectRedis(commands, options.commandTimeoutMs);
+      await subscriber.start();
+      await subscriber.subscribe(channel);
+      if (!(await sync('start'))) throw new PresenceUnavailableError('Cannot start presence: Redis refused this node’s share');
+      await beat();
+      heartbeat = setInterval(() => void beat(), Math.max(1, Math.floor(ttlMs / 3)));
+    },
+    async change(userId, delta, release) {
+      if (needsSync) {
+        // The next sync carries this change; if one is running it may have read the share before it.
+        if (syncing !== undefined) syncAgain = true;
+        return;
+      }
+      try {
+        const reply = await commands.presenceChange(...keysOf(lease), channel, lease, userId, String(delta), release ? '1' : '0');
+        if (reply === 'lost') {
+          failed();
+          void sync('lease_lost');
+        }
+      } catch (error) {
+        failed();
+        warn('a session change was not recorded (repaired by the next heartbeat)', error);
+      }
+    },
+    async onlineCount() {
+      try {
+        return await commands.hlen(online);
+      } catch (error) {
+        throw unavailable('count online users', error);
+      }
+    },
+    async snapshot(userIds) {
+      let reply: string[];
+      try {
+        reply = await commands.presenceSnapshot(online, seq, ...userIds);
+      } catch (error) {
+        throw unavailable('read presence', error);
+      }
+      const [sequence, at, ...flags] = reply;
+      return { seq: Number(sequence), at: Number(at), online: flags.map((flag) => flag === '1') };
+    },
+    async sessionCount(userId) {
+      try {
+        return Number((await commands.hget(sessions, userId)) ?? 0);
+      } catch (error) {
+        throw unavailable('count sessions', error);
+      }
+    },
+    async close() {
+      closing = true;
+      clearInterval(heartbeat);
+      hooks = undefined;
+      try {
+        await commands.presenceLeave(leases, lease, String(graceMs));
+      } catch (error) {
+        warn('leaving failed: this node’s users stay online until its lease expires', error);
+      }
+      await Promise.allSettled([commands.quit(), subscriber.close()]);
+      commands.disconnect();
+    },
+  };
+}
+
+/** The events connection to a single server (a Cluster's are made by its subscriber). */
+function eventConnection(connection: RedisConnection, warn: (what: string, error: unknown) => void): Exclude<RedisConnection, Cluster> {
+  if (connection instanceof Cluster) throw new Error('A cluster has no single subscriber connection');
+  connection.on('error', (error: Error) => warn('events connection error', error));
+  return connection;
+}
+
+/** Narrows a pub/sub payload (parsed JSON `{ u, on, at, seq }`, numbers as strings) to a {@link StoreEvent}. */
+function asStoreEvent(value: unknown): StoreEvent | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { u, on, at, seq } = value as Record<string, unknown>;
+  if (typeof u !== 'string' || typeof on !== 'boolean' || typeof at !== 'string' || typeof seq !== 'string') return undefined;
+  const atMs = Number(at);
+  const sequence = Number(seq);
+  if (!Number.isSafeInteger(atMs) || !Number.isSafeInteger(sequence)) return undefined;
+  return { userId: u, online: on, at: atMs, seq: sequence };
+}
