@@ -120,12 +120,15 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
     return false;
   };
 
-  /** On every 'ready': subscribe everything held here; back-fill if anything may have been missed. */
+  /**
+   * On every 'ready' (and on retries): subscribes everything held here, then back-fills if anything
+   * may have been missed. An incomplete attempt leaves the shard stale, so the back-fill waits for
+   * the attempt that completes.
+   */
   const restore = async (shard: Shard) => {
     const backfill = shard.stale;
     shard.stale = false;
-    await resubscribe(shard, shard.channels);
-    if (backfill) {
+    if ((await resubscribe(shard, shard.channels)) && backfill) {
       logger.warn({ shard: shard.key }, 'redis pub/sub connection restored: back-filling local subscriptions');
       events.resync();
     }
@@ -167,6 +170,10 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
         shards.delete(key);
         shard.connection.disconnect();
       }
+    }
+    // A connected shard whose last subscribe attempt failed tries again, once a second at most.
+    for (const shard of shards.values()) {
+      if (shard.stale && !moved.has(shard) && shard.connection.status === 'ready') void restore(shard);
     }
     if (moved.size === 0) return;
     const connected: Array<Promise<boolean>> = [];

@@ -18,6 +18,7 @@ import { hashSlot } from './hash-slot.ts';
 import { connectRedis, createRedisConnection, serverOptions, type RedisConnection } from './redis-connection.ts';
 import { PUBLISH_SCRIPT, READ_SCRIPT, SEND_SCRIPT, TAIL_SCRIPT } from './redis-scripts.ts';
 import { ReplicaAcks } from './replica-acks.ts';
+import { watchSentinelPrimary } from './sentinel-watch.ts';
 import { createServerSubscriber } from './server-subscriber.ts';
 
 export interface RedisBusOptions {
@@ -32,6 +33,9 @@ export interface RedisBusOptions {
   readonly waitReplicas?: number;
   readonly metrics?: Metrics;
 }
+
+/** How often the bus checks that its Sentinel-managed connections are on the primary a majority of sentinels names. */
+const SENTINEL_CHECK_MS = 1000;
 
 type Scripted = RedisConnection & {
   sbSend(...args: string[]): Promise<string>;
@@ -94,22 +98,23 @@ export function createRedisBus(options: RedisBusOptions): Bus {
     },
     resync: () => events?.resync(),
   };
-  const subscriber: ChannelSubscriber =
-    publisher instanceof Cluster
-      ? createClusterSubscriber({
-          cluster: publisher,
-          mode: sharded ? 'sharded' : 'classic',
-          server: serverOptions({ ...timeouts, name: 'switchboard-sub' }),
-          events: subscriberEvents,
-          logger,
-          watch: (connection) => watch(connection, 'subscriber'),
-        })
-      : createServerSubscriber({
-          connection: subscriberConnection(target, timeouts.commandTimeoutMs, watch),
-          publisher,
-          events: subscriberEvents,
-          logger,
-        });
+  /** With one server (standalone or Sentinel): the subscriber connection; with a cluster, one per primary. */
+  let single: Redis | undefined;
+  let subscriber: ChannelSubscriber;
+  if (publisher instanceof Cluster) {
+    subscriber = createClusterSubscriber({
+      cluster: publisher,
+      mode: sharded ? 'sharded' : 'classic',
+      server: serverOptions({ ...timeouts, name: 'switchboard-sub' }),
+      events: subscriberEvents,
+      logger,
+      watch: (connection) => watch(connection, 'subscriber'),
+    });
+  } else {
+    single = subscriberConnection(target, timeouts.commandTimeoutMs, watch);
+    subscriber = createServerSubscriber({ connection: single, publisher, events: subscriberEvents, logger });
+  }
+  let sentinelWatch: { stop(): void } | undefined;
 
   const unavailable = (what: string, error: unknown) => {
     // After a failover nothing tells the cluster connection until it re-reads the slot map.
@@ -130,6 +135,16 @@ export function createRedisBus(options: RedisBusOptions): Bus {
       events = handlers;
       await connectRedis(publisher, options.commandTimeoutMs);
       await subscriber.start();
+      if (target.kind === 'sentinel' && !(publisher instanceof Cluster) && single !== undefined) {
+        sentinelWatch = watchSentinelPrimary({
+          sentinels: target.sentinels,
+          name: target.name,
+          connections: [publisher, single],
+          intervalMs: SENTINEL_CHECK_MS,
+          commandTimeoutMs: options.commandTimeoutMs,
+          logger,
+        });
+      }
       if (routing === 'broadcast') await subscriber.subscribe(channels.broadcast);
     },
     async send(draft: MessageDraft, clientMessageId?: string) {
@@ -221,6 +236,7 @@ export function createRedisBus(options: RedisBusOptions): Bus {
     ready: () => publisher.status === 'ready' && subscriber.ready(),
     async close() {
       events = undefined;
+      sentinelWatch?.stop();
       await Promise.allSettled([subscriber.close(), publisher.quit()]);
       publisher.disconnect();
     },

@@ -31,6 +31,11 @@ export interface RedisSentinelSet {
    * it (the sentinels reconfigure it on their next INFO of it, up to 10 s later).
    */
   failover(options?: { untilDemoted?: boolean }): Promise<SentinelData>;
+  /**
+   * Closes every client subscribed on the sentinels (`CLIENT KILL TYPE pubsub`): the connections
+   * that listen for `+switch-master`, so the next failover goes unannounced to them.
+   */
+  killSubscribers(): Promise<void>;
   /** Kills every process and removes their directories. */
   stop(): Promise<void>;
 }
@@ -141,6 +146,9 @@ export async function startRedisSentinels(options: { aof?: boolean } = {}): Prom
           { timeoutMs: 20_000, intervalMs: 100 },
         );
         return next;
+      },
+      async killSubscribers() {
+        for (const sentinel of sentinels) await sentinel.client('KILL', 'TYPE', 'pubsub');
       },
       stop,
     };

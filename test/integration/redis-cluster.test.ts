@@ -69,6 +69,14 @@ const busDeliveries = async (nodes: readonly NodeProcess[]) =>
   (await Promise.all(nodes.map((node) => readMetric(node.url, 'switchboard_bus_messages_received_total')))).reduce((a, b) => a + b, 0);
 
 describe('Redis Cluster, ROUTING=user: sharded pub/sub', () => {
+  it('hashSlot agrees with CLUSTER KEYSLOT (hash tags, empty and unclosed braces, non-ASCII ids)', async () => {
+    const keys = ['plain', '{}x', 'a{}b{c}', 'x{', '{user1000}.following', 'é{ü}', channels.user('alice'), channels.broadcast];
+    for (let i = 0; i < 200; i++) keys.push(channels.user(`user-${i}-é`));
+    const client = (cluster.members[0] as (typeof cluster.members)[number]).client;
+    const slots = await Promise.all(keys.map((key) => client.cluster('KEYSLOT', key)));
+    expect(keys.map(hashSlot)).toEqual(slots);
+  });
+
   it('users on every slot range get their messages; each message reaches only the one node that holds its recipient, through its shard', async () => {
     const nodes = await startNodes(4);
     const shards = await cluster.shards();

@@ -98,13 +98,15 @@ describe('Redis Sentinel failover', () => {
     expect(await connectionNames(next)).toEqual([...Array(3).fill('switchboard-pub'), ...Array(3).fill('switchboard-sub')]);
   });
 
-  it('after a failover the old primary, still up but cut off (SIGSTOP, never demoted), keeps no subscriber: messages published on the new primary arrive live and every node stays ready', async () => {
+  it('an unannounced failover (no +switch-master reaches the nodes) to a new primary while the old one is frozen (SIGSTOP, never demoted) leaves no subscriber behind: messages arrive live and every node stays ready', async () => {
     const set = await sentinels();
     const nodes = await startNodes(3);
     const inboxes = connectUsers('stuck', 12, nodes);
     const old = await set.primary();
-    // Promoted, but the old primary is frozen before the sentinels can reconfigure it: a subscriber
-    // left on it would see nothing at all, with its connection open and /ready green.
+    // The nodes' +switch-master listeners are gone (ioredis retries them after a minute), the new
+    // primary is promoted, and the old one is frozen before the sentinels can reconfigure it: a
+    // subscriber left on it would see nothing at all, with its connection open and /ready green.
+    await set.killSubscribers();
     const next = await set.failover({ untilDemoted: false });
     old.pause();
     running.push({ stop: async () => old.resume() });
@@ -119,5 +121,8 @@ describe('Redis Sentinel failover', () => {
     for (const node of nodes) expect((await fetch(node.url.replace('/graphql', '/ready'))).status).toBe(200);
     expect(await connectionNames(next)).toEqual([...Array(3).fill('switchboard-pub'), ...Array(3).fill('switchboard-sub')]);
     expect([...inboxes.values()].every((inbox) => inbox.reconnects === 0)).toBe(true); // the nodes moved, not the clients
+    for (const node of nodes) {
+      expect(node.logs.some((line) => line['msg'] === 'redis connection is not on the primary the sentinels name: reconnecting')).toBe(true);
+    }
   });
 });
