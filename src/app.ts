@@ -12,6 +12,8 @@ import type { Config } from './config.ts';
 import { Hub } from './engine/hub.ts';
 import { silentLogger, type Logger } from './log.ts';
 import { Metrics } from './observability/metrics.ts';
+import { createPresence } from './presence/create-presence.ts';
+import { anyAuthenticatedUser, type PresencePolicy } from './presence/policy.ts';
 import { ConnectionLimits } from './security/connection-limits.ts';
 import { frameRefusal } from './security/frame-guard.ts';
 import { guardRequest, originAllowed, originRefusal } from './security/http-guard.ts';
@@ -31,6 +33,8 @@ export interface AppDeps {
   readonly now?: () => number;
   /** Also export prom-client's process and event-loop metrics. Default false (the runtime entry turns it on). */
   readonly processMetrics?: boolean;
+  /** Who may see whose presence (`isOnline`, `presenceChanged`). Default: any authenticated user. */
+  readonly presencePolicy?: PresencePolicy;
 }
 
 /** One switchboard node, independent of the runtime that hosts it. */
@@ -102,6 +106,15 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
           });
   // Per-user counts are this node's until presence (src/presence/) offers a cluster-wide count.
   const connectionLimits = new ConnectionLimits(security);
+  const redisTarget = config.redis;
+  const presence = createPresence(config.presence, {
+    nodeId: config.nodeId,
+    commandTimeoutMs: config.sendTimeoutMs,
+    redis: redisTarget === undefined ? undefined : (role) => createRedisConnection(redisTarget, { name: `switchboard-${role}`, commandTimeoutMs: config.sendTimeoutMs }),
+    logger,
+    registry: metrics.registry,
+    now,
+  });
   let draining = false;
   const services: Services = {
     nodeId: config.nodeId,
@@ -111,6 +124,8 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     now,
     metrics,
     sendRate,
+    presence,
+    presencePolicy: deps.presencePolicy ?? anyAuthenticatedUser,
   };
   const verify = withVerificationCache(createVerifier({ ...config, clockSkewSeconds: security.clockSkewSeconds }));
   const development = config.jwt.kind === 'dev';
@@ -135,7 +150,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       return guarded instanceof Response ? guarded : yoga.fetch(guarded);
     },
     path: GRAPHQL_PATH,
-    graphqlWs: () => createGraphqlWsOptions({ yoga, verify, logger, metrics, security, limits: connectionLimits }),
+    graphqlWs: () => createGraphqlWsOptions({ yoga, verify, logger, metrics, security, limits: connectionLimits, presence }),
     sockets: {
       maxPayloadBytes: security.maxPayloadBytes,
       refusal(origin) {
@@ -157,6 +172,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
         );
       }
       await bus.start({ deliver: (message) => hub.deliver(message), resync: () => hub.resync() });
+      await presence.start();
       logger.info(
         { bus: config.redis?.kind ?? 'memory', routing: config.routing },
         'switchboard node started',
@@ -168,6 +184,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     },
     async stop() {
       hub.endAll();
+      await presence.close();
       await Promise.all([bus.close(), sendRate.close()]);
     },
   };

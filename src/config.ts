@@ -1,4 +1,5 @@
 import { parseSecurityConfig, SECURITY_VARIABLES, type SecurityConfig } from './security/config.ts';
+import { parsePresenceConfig, PRESENCE_VARIABLES, type PresenceSettings } from './presence/config.ts';
 
 /**
  * Service configuration, read from environment variables and validated at start.
@@ -46,6 +47,8 @@ export interface Config {
   readonly historyMaxPerUser: number;
   readonly historyTtlSeconds: number;
   readonly idempotencyTtlSeconds: number;
+  /** Who is online (docs/PRESENCE.md). */
+  readonly presence: PresenceSettings;
   /** Upper bound on a graceful shutdown (SIGTERM/SIGINT) before the process exits anyway. */
   readonly shutdownTimeoutMs: number;
   /** Identity tolerances, limits and origins (SECURITY.md). */
@@ -91,6 +94,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; description: string
   { name: 'HISTORY_MAX_PER_USER', description: 'Messages retained per recipient for resume and the inbox. Default 1000.' },
   { name: 'HISTORY_TTL_SECONDS', description: 'Age after which a retained message is dropped. Default 604800 (7 days).' },
   { name: 'IDEMPOTENCY_TTL_SECONDS', description: 'How long a clientMessageId is remembered. Default 86400 (24 h).' },
+  ...PRESENCE_VARIABLES,
   { name: 'SHUTDOWN_TIMEOUT_MS', description: 'Upper bound on a graceful shutdown (drain, 1001 to sockets, finish sends). Default 10000.' },
   { name: 'NODE_ENV', description: "'production' requires JWT_SECRET or JWT_JWKS_URL and disables /dev/token." },
   ...SECURITY_VARIABLES,
@@ -126,6 +130,13 @@ export function parseConfig(env: Env, randomId: () => string = () => crypto.rand
     historyMaxPerUser: parseInteger(read, 'HISTORY_MAX_PER_USER', 1000, 1, 1_000_000),
     historyTtlSeconds: parseInteger(read, 'HISTORY_TTL_SECONDS', 7 * 24 * 3600, 1, 365 * 24 * 3600),
     idempotencyTtlSeconds: parseInteger(read, 'IDEMPOTENCY_TTL_SECONDS', 24 * 3600, 1, 30 * 24 * 3600),
+    presence: parsePresenceConfig({
+      text: read,
+      integer: (name, fallback, min, max) => parseInteger(read, name, fallback, min, max),
+      fail: (name, message) => {
+        throw new ConfigError(name, message);
+      },
+    }),
     shutdownTimeoutMs: parseInteger(read, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     security: parseSecurityConfig(
       {

@@ -59,8 +59,24 @@ export type MutationSendMessageArgs = {
   toUserId: Scalars['ID']['input'];
 };
 
+/** A user came online or went offline. */
+export type PresenceEvent = {
+  __typename?: 'PresenceEvent';
+  /** When it happened; for the first event of a subscription, when the state was read. */
+  at: Scalars['DateTime']['output'];
+  /** True: at least one live session anywhere in the cluster. */
+  online: Scalars['Boolean']['output'];
+  userId: Scalars['ID']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
+  /**
+   * Whether each user is online, in the order asked; at most 500 ids. Errors: `UNAUTHENTICATED`,
+   * `BAD_USER_INPUT` (too many ids, a malformed id), `FORBIDDEN` (the presence policy refused),
+   * `UNAVAILABLE`.
+   */
+  isOnline: Array<Scalars['Boolean']['output']>;
   /** The authenticated user's id. Errors with `UNAUTHENTICATED` without a valid token. */
   me: Scalars['ID']['output'];
   /**
@@ -71,6 +87,17 @@ export type Query = {
   messages: MessagePage;
   /** The id of the node that answered; handy to see which node a client is on. */
   nodeId: Scalars['ID']['output'];
+  /**
+   * Distinct users with at least one live graphql-ws session anywhere in the cluster; a user whose last
+   * session closed still counts for PRESENCE_GRACE_SECONDS. Errors: `UNAUTHENTICATED`, `UNAVAILABLE`
+   * (presence could not be read, or PRESENCE=off).
+   */
+  onlineCount: Scalars['Int']['output'];
+};
+
+
+export type QueryIsOnlineArgs = {
+  userIds: Array<Scalars['ID']['input']>;
 };
 
 
@@ -87,11 +114,24 @@ export type Subscription = {
    * `CURSOR_EXPIRED` when messages after `after` were dropped by retention.
    */
   messageReceived: Message;
+  /**
+   * Presence of 1 to 100 users: first one event per user with their current state, then one per change.
+   * Online: their first session anywhere opened. Offline: their last session closed and
+   * PRESENCE_GRACE_SECONDS passed without a new one, or the node holding it died (within
+   * PRESENCE_TTL_SECONDS plus one heartbeat). A reader that falls behind gets each user's latest state,
+   * never a backlog. Errors as for `isOnline`.
+   */
+  presenceChanged: PresenceEvent;
 };
 
 
 export type SubscriptionMessageReceivedArgs = {
   after?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type SubscriptionPresenceChangedArgs = {
+  userIds: Array<Scalars['ID']['input']>;
 };
 
 
@@ -174,6 +214,7 @@ export type ResolversTypes = {
   Message: ResolverTypeWrapper<MessageModel>;
   MessagePage: ResolverTypeWrapper<Omit<MessagePage, 'items'> & { items: Array<ResolversTypes['Message']> }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  PresenceEvent: ResolverTypeWrapper<PresenceEvent>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -188,6 +229,7 @@ export type ResolversParentTypes = {
   Message: MessageModel;
   MessagePage: Omit<MessagePage, 'items'> & { items: Array<ResolversParentTypes['Message']> };
   Mutation: Record<PropertyKey, never>;
+  PresenceEvent: PresenceEvent;
   Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
@@ -214,14 +256,23 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   sendMessage?: Resolver<ResolversTypes['Message'], ParentType, ContextType, RequireFields<MutationSendMessageArgs, 'body' | 'toUserId'>>;
 };
 
+export type PresenceEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PresenceEvent'] = ResolversParentTypes['PresenceEvent']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  online?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  isOnline?: Resolver<Array<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<QueryIsOnlineArgs, 'userIds'>>;
   me?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   messages?: Resolver<ResolversTypes['MessagePage'], ParentType, ContextType, RequireFields<QueryMessagesArgs, 'first'>>;
   nodeId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  onlineCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   messageReceived?: SubscriptionResolver<ResolversTypes['Message'], "messageReceived", ParentType, ContextType, Partial<SubscriptionMessageReceivedArgs>>;
+  presenceChanged?: SubscriptionResolver<ResolversTypes['PresenceEvent'], "presenceChanged", ParentType, ContextType, RequireFields<SubscriptionPresenceChangedArgs, 'userIds'>>;
 };
 
 export type Resolvers<ContextType = GraphQLContext> = {
@@ -229,6 +280,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Message?: MessageResolvers<ContextType>;
   MessagePage?: MessagePageResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  PresenceEvent?: PresenceEventResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
 };

@@ -4,13 +4,9 @@ import type { Message } from '../domain/message.ts';
 import { clientError } from '../errors.ts';
 import type { GraphQLContext } from './context.ts';
 import { checkSendArguments, cursorArgument, pageSizeArgument } from './inputs.ts';
+import { presenceQueries, presenceSubscriptions } from './presence-resolvers.ts';
 import type { Resolvers } from './resolvers.generated.ts';
-
-/** The authenticated user's id. @throws UNAUTHENTICATED */
-function requireUser(context: GraphQLContext): string {
-  if (context.viewer !== undefined) return context.viewer.userId;
-  throw clientError('UNAUTHENTICATED', context.authProblem ?? 'Not authenticated: send a bearer token');
-}
+import { requireUser } from './viewer.ts';
 
 /** Maps the bus's expected failures to client errors; anything else stays unexpected (masked). */
 function busError(what: string, error: unknown): unknown {
@@ -31,6 +27,7 @@ export const resolvers: Resolvers = {
   Query: {
     me: (_parent, _args, context) => requireUser(context),
     nodeId: (_parent, _args, context) => context.services.nodeId,
+    ...presenceQueries,
     async messages(_parent, args, context) {
       const userId = requireUser(context);
       const after = cursorArgument('Cannot read messages', args.after);
@@ -64,6 +61,7 @@ export const resolvers: Resolvers = {
     },
   },
   Subscription: {
+    ...presenceSubscriptions,
     messageReceived: {
       async subscribe(_parent, args, context) {
         const userId = requireUser(context);

@@ -4,6 +4,7 @@ import { AuthError, bearerToken, type VerifyToken, type Viewer } from '../auth/v
 import { clientError, type ErrorCode } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { Presence } from '../presence/presence.ts';
 import { Backlog } from '../security/backlog.ts';
 import { CloseCode } from '../security/close-codes.ts';
 import type { SecurityConfig } from '../security/config.ts';
@@ -17,6 +18,8 @@ export interface GraphqlWsOptions {
   readonly metrics: Metrics;
   readonly security: SecurityConfig;
   readonly limits: ConnectionLimits;
+  /** Every acknowledged connection is a presence session until it closes. */
+  readonly presence: Presence;
 }
 
 /** What graphql-ws's `extra` must carry on every runtime: the socket (ws on Node, WebSocket on Deno). */
@@ -35,7 +38,7 @@ interface Connection {
   readonly viewer: Viewer;
   readonly logger: Logger;
   readonly backlog: Backlog;
-  /** Releases the user's connection slot and stops the expiry timer; idempotent. */
+  /** Releases the user's connection slot, stops the expiry timer, ends the presence session; idempotent. */
   readonly release: () => void;
 }
 
@@ -67,7 +70,7 @@ const MAX_TIMER_MS = 2_147_483_647;
 export function createGraphqlWsOptions<E extends SocketExtra>(
   options: GraphqlWsOptions,
 ): ServerOptions<Record<string, unknown> | undefined, E> {
-  const { yoga, verify, logger, metrics, security, limits } = options;
+  const { yoga, verify, logger, metrics, security, limits, presence } = options;
   // graphql-ws passes the same context object to every hook of one socket.
   const connections = new WeakMap<object, Connection>();
   return {
@@ -128,9 +131,16 @@ export function createGraphqlWsOptions<E extends SocketExtra>(
         release();
         return false;
       }
-      connections.set(ctx, { id, viewer, logger: connectionLogger, backlog, release });
+      const session = presence.openSession(viewer.userId);
+      const end = () => {
+        release();
+        session.close();
+      };
+      connections.set(ctx, { id, viewer, logger: connectionLogger, backlog, release: end });
       metrics.connectionsOpen.inc();
       connectionLogger.debug({ userId: viewer.userId }, 'websocket connected');
+      // Acknowledged once the session counts cluster-wide, so the client reads its own presence.
+      await session.recorded;
       return true;
     },
     onDisconnect(ctx, code, reason) {

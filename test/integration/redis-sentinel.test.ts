@@ -52,6 +52,11 @@ function connectUsers(prefix: string, count: number, nodes: readonly NodeProcess
 }
 
 /** The names of the connections a data server has, e.g. `switchboard-sub`. */
+/** The connections of the three nodes: the bus's (pub, sub) and presence's (commands, events). */
+const NODE_CONNECTIONS = ['switchboard-presence', 'switchboard-presence-events', 'switchboard-pub', 'switchboard-sub'].flatMap((name) =>
+  Array<string>(3).fill(name),
+);
+
 async function connectionNames(server: SentinelData): Promise<string[]> {
   const list = (await server.client.call('CLIENT', 'LIST')) as string;
   return list
@@ -95,7 +100,7 @@ describe('Redis Sentinel failover', () => {
     expect(Math.max(...failed.map((a) => a.ms))).toBeLessThan(timeoutMs + 1_500);
     expect(next).not.toBe(old);
     expect(await connectionNames(old)).toEqual([]);
-    expect(await connectionNames(next)).toEqual([...Array(3).fill('switchboard-pub'), ...Array(3).fill('switchboard-sub')]);
+    expect(await connectionNames(next)).toEqual(NODE_CONNECTIONS);
   });
 
   it('an unannounced failover (no +switch-master reaches the nodes) to a new primary while the old one is frozen (SIGSTOP, never demoted) leaves no subscriber behind: messages arrive live and every node stays ready', async () => {
@@ -119,7 +124,7 @@ describe('Redis Sentinel failover', () => {
     });
     await expectExactlyOnceInOrder(sent, inboxes);
     for (const node of nodes) expect((await fetch(node.url.replace('/graphql', '/ready'))).status).toBe(200);
-    expect(await connectionNames(next)).toEqual([...Array(3).fill('switchboard-pub'), ...Array(3).fill('switchboard-sub')]);
+    expect(await connectionNames(next)).toEqual(NODE_CONNECTIONS);
     expect([...inboxes.values()].every((inbox) => inbox.reconnects === 0)).toBe(true); // the nodes moved, not the clients
     for (const node of nodes) {
       expect(node.logs.some((line) => line['msg'] === 'redis connection is not on the primary the sentinels name: reconnecting')).toBe(true);
