@@ -20,7 +20,9 @@ export type ErrorCode =
   /** Set by yoga (and by the graphql-ws transport alike): the document does not validate. */
   | 'GRAPHQL_VALIDATION_FAILED'
   /** Set by yoga: the HTTP request is not a GraphQL request (bad JSON, bad parameters). */
-  | 'BAD_REQUEST';
+  | 'BAD_REQUEST'
+  /** Set by yoga (and by the graphql-ws transport alike): no single operation to run was named. */
+  | 'OPERATION_RESOLUTION_FAILURE';
 
 /**
  * Creates the GraphQL error a client sees for an expected failure.

@@ -2,6 +2,7 @@ import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { GraphQLError, type ASTVisitor, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { clientError } from '../errors.ts';
+import { useCodedRequestErrors } from './coded-errors.ts';
 import type { SecurityConfig } from './config.ts';
 
 /** Which configured limit refused an operation; `extensions.limit` of a `LIMIT_EXCEEDED` error. */
@@ -58,6 +59,7 @@ export function useQueryLimits(limits: SecurityConfig, options: { production: bo
           });
         },
       });
+      addPlugin(useCodedRequestErrors());
       if (!limits.introspection) {
         addPlugin({ onValidate: ({ addValidationRule }) => addValidationRule(noIntrospection) });
       }

@@ -10,11 +10,29 @@ import type { ConnectionLimits } from './connection-limits.ts';
  * a graphql-ws socket does. graphql-ws subscriptions are counted by their socket instead, in
  * `transport/graphql-ws.ts`. Unauthenticated subscriptions are not counted: the resolver refuses them.
  */
+/** Accept values under which yoga streams a subscription (SSE, multipart). */
+const STREAMING_ACCEPT = /text\/event-stream|multipart\/mixed|multipart\/\*|text\/\*|\*\/\*/u;
+
 export function useStreamLimits(limits: ConnectionLimits): Plugin {
   return {
     async onSubscribe({ args, setResultAndStopExecution }) {
-      const context = args.contextValue as unknown as GraphQLContext & { socketViewer?: unknown };
-      if (context.socketViewer !== undefined || context.viewer === undefined) return;
+      const context = args.contextValue as unknown as GraphQLContext & { socketViewer?: unknown; request?: Request };
+      if (context.socketViewer !== undefined) return;
+      // yoga answers a subscription it cannot stream in the accepted media type with 406, after it
+      // has started it — and never ends it: each such request left a live stream behind (found by
+      // the fuzzer). Refuse it before it starts.
+      const accept = context.request?.headers.get('accept') ?? '';
+      if (accept !== '' && !STREAMING_ACCEPT.test(accept)) {
+        setResultAndStopExecution({
+          errors: [
+            clientError('BAD_REQUEST', 'Cannot subscribe: a subscription over HTTP needs Accept: text/event-stream or multipart/mixed', {
+              http: { status: 406 },
+            }),
+          ],
+        });
+        return;
+      }
+      if (context.viewer === undefined) return;
       if (!limits.hasRoom()) {
         setResultAndStopExecution({
           errors: [

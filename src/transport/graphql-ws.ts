@@ -1,4 +1,4 @@
-import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { getOperationAST, GraphQLError, type ExecutionArgs } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import { AuthError, bearerToken, type VerifyToken, type Viewer } from '../auth/verifier.ts';
 import { clientError, type ErrorCode } from '../errors.ts';
@@ -181,6 +181,10 @@ export function createGraphqlWsOptions<E extends SocketExtra>(
       }
       const errors = validate(schema, document);
       if (errors.length > 0) return errors.map((error: GraphQLError) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
+      // As yoga answers over HTTP (graphql-ws's own error for this has no code).
+      if (getOperationAST(document, payload.operationName ?? undefined) === null) {
+        return [clientError('OPERATION_RESOLUTION_FAILURE', 'Could not determine what operation to execute.')];
+      }
       const root: Root = { execute, subscribe };
       return {
         schema,

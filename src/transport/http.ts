@@ -6,6 +6,7 @@ import { resolvers } from '../graphql/resolvers.ts';
 import { typeDefs } from '../graphql/type-defs.generated.ts';
 import type { Logger } from '../log.ts';
 import { Backlog } from '../security/backlog.ts';
+import { boundedCache } from '../security/bounded-cache.ts';
 import type { Services } from '../services.ts';
 
 /** The initial context the graphql-ws transport hands to yoga: the socket's identity, already verified. */
@@ -41,6 +42,8 @@ export function createHttpTransport(options: HttpOptions): Yoga {
   return createYoga<Partial<SocketContext>, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
+    // Validation results are kept per cached document, so this bounds both (security/bounded-cache.ts).
+    parserAndValidationCache: { documentCache: boundedCache(256), errorCache: boundedCache(64) },
     landingPage: false,
     graphiql: options.graphiql ? { subscriptionsProtocol: 'WS' } : false,
     logging: {
@@ -54,7 +57,7 @@ export function createHttpTransport(options: HttpOptions): Yoga {
       if (initial.socketViewer !== undefined) {
         return { viewer: initial.socketViewer, authProblem: undefined, services, backlog: initial.socketBacklog };
       }
-      const backlog = requestBacklog(options.slowConsumerBytes);
+      const backlog = requestBacklog(options.slowConsumerBytes, logger);
       try {
         const token = bearerToken(initial.request.headers.get('authorization') ?? undefined);
         const viewer = token === undefined ? undefined : await verify(token);
@@ -72,11 +75,12 @@ export function createHttpTransport(options: HttpOptions): Yoga {
  * reads, so what it owes is what its subscription holds. Past the limit the subscription yields a
  * `SLOW_CONSUMER` error and ends, which ends the response.
  */
-function requestBacklog(limitBytes: number): Backlog {
+function requestBacklog(limitBytes: number, logger: Logger): Backlog {
   const backlog: Backlog = new Backlog({
     limitBytes,
     buffered: () => 0,
-    onExceeded: () => {
+    onExceeded: (unsentBytes) => {
+      logger.warn({ unsentBytes }, 'SSE subscription ended: slow consumer');
       const error = clientError(
         'SLOW_CONSUMER',
         `Subscription ended: the client read too slowly: more than ${limitBytes} bytes were waiting (SLOW_CONSUMER_BYTES); resubscribe with 'after'`,

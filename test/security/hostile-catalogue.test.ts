@@ -58,8 +58,13 @@ const DOCUMENTS: ReadonlyArray<{ name: string; body: { query: string; variables?
   { name: 'an unknown field, without "Did you mean" in production', body: { query: 'subscription { messageReceivd { id } }' }, expected: { code: 'GRAPHQL_VALIDATION_FAILED', suggests: false } },
   {
     name: 'a wrongly typed variable',
-    body: { query: 'subscription ($after: ID) { messageReceived(after: $after) { id } }', variables: { after: { nested: true } } },
+    body: { query: 'query ($after: ID) { messages(after: $after) { hasMore } }', variables: { after: { nested: true } } },
     expected: { code: 'BAD_USER_INPUT' },
+  },
+  {
+    name: 'two operations and no operationName',
+    body: { query: 'subscription A { messageReceived { id } } subscription B { messageReceived { body } }' },
+    expected: { code: 'OPERATION_RESOLUTION_FAILURE' },
   },
   { name: 'a document over MAX_DOCUMENT_CHARACTERS', body: { query: `${SUB}${' '.repeat(6500)}` }, expected: { code: 'LIMIT_EXCEEDED', limit: 'maxDocumentCharacters' } },
   { name: 'a document over MAX_TOKENS', body: { query: `subscription { messageReceived { ${'id '.repeat(400)} } }` }, expected: { code: 'LIMIT_EXCEEDED', limit: 'maxTokens' } },
@@ -212,6 +217,17 @@ function httpCases(world: World): Case[] {
       name: 'GET for a mutation',
       run: () => httpOutcome(`${url()}?query=${encodeURIComponent('mutation { sendMessage(toUserId: "b", body: "x") { id } }')}`, undefined, { method: 'GET' }),
       expected: { status: 405, code: 'BAD_REQUEST' },
+    },
+    {
+      name: 'subscriptions POSTed with Accept: application/json (406, and none is left running)',
+      run: async () => {
+        const active = async () => Number(/^switchboard_subscriptions_active (\d+)/mu.exec(await (await fetch(url().replace('/graphql', '/metrics'))).text())?.[1]);
+        const before = await active();
+        let outcome: Outcome = {};
+        for (let i = 0; i < 5; i += 1) outcome = await httpOutcome(url(), { query: SUB }, { token: await world.fresh() });
+        return { ...outcome, limit: String((await active()) - before) };
+      },
+      expected: { status: 406, code: 'BAD_REQUEST', limit: '0' },
     },
     { name: 'a POST from an origin not in ALLOWED_ORIGINS', run: () => httpOutcome(url(), body, { headers: { origin: 'https://evil.test' } }), expected: { status: 403, code: 'FORBIDDEN' } },
   ];

@@ -5,7 +5,7 @@ import { startNode, type NodeProcess, type Runtime } from '../helpers/node-proce
 import { startRedis, type RedisProcess } from '../helpers/redis-server.ts';
 import { tokenFor } from '../helpers/tokens.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-import { rawSocket, type RawSocket } from './hostile-clients.ts';
+import { closeCodeAfter, rawSocket, sseOutcome, type RawSocket } from './hostile-clients.ts';
 
 const RESUME = 'subscription ($after: ID) { messageReceived(after: $after) { id body } }';
 
@@ -89,6 +89,32 @@ describe.each<Runtime>(['node', 'deno'])('token expiry on an open socket (%s)', 
   });
 });
 
+describe.each<Runtime>(['node', 'deno'])('connections per node (%s)', (runtime) => {
+  let node: NodeProcess;
+  beforeAll(async () => {
+    node = await startNode({ MAX_CONNECTIONS: '2' }, { runtime });
+  });
+  afterAll(() => node?.stop());
+
+  it('refuses an upgrade past MAX_CONNECTIONS with 503 and an SSE subscription with UNAVAILABLE, counting sockets before connection_init, and admits again once one closes', async () => {
+    const first = await rawSocket(node.wsUrl);
+    const second = await rawSocket(node.wsUrl); // never sends connection_init: it counts all the same
+    await first.init({ authorization: `Bearer ${await tokenFor('one')}` });
+    expect(await closeCodeAfter(node.wsUrl, [])).toEqual({ close: 503 });
+    expect(await sseOutcome(node.url, { query: RESUME }, await tokenFor('two'))).toMatchObject({ code: 'UNAVAILABLE', limit: 'maxConnections' });
+    second.socket.close();
+    await second.closed;
+    const third = await waitFor('a socket to be admitted again', async () => {
+      const raw = await rawSocket(node.wsUrl);
+      if (raw.socket.readyState === raw.socket.OPEN) return raw;
+      return undefined;
+    });
+    await third.init({ authorization: `Bearer ${await tokenFor('three')}` });
+    first.socket.close();
+    third.socket.close();
+  });
+});
+
 const MESSAGES = 10_000;
 const BODY_BYTES = 4000;
 /**
@@ -146,17 +172,18 @@ describe.each<Runtime>(['node', 'deno'])('slow consumers (%s)', (runtime) => {
         }
       }
     };
+    // Read again as soon as the node cut the socket: it waits 30 s for the client's half of the close.
+    const cutOff = waitFor('the node to cut the slow socket', () => node.logs.some((line) => line['msg'] === 'websocket closed: slow consumer'), {
+      timeoutMs: 60_000,
+    }).then(() => slow.socket.resume());
     await Promise.all(Array.from({ length: 16 }, worker));
     const sendSeconds = (Date.now() - started) / 1000;
-    await waitFor('the node to cut the slow socket', () =>
-      node.logs.some((line) => line['msg'] === 'websocket closed: slow consumer'),
-    );
+    await cutOff;
     clearInterval(sampler);
 
     // Every other user kept receiving.
     await waitFor('every message to the fast user', () => latencies.length === MESSAGES / 100, { timeoutMs: 30_000 });
-    // The slow client reads again: what was written before the cut, then the close frame.
-    slow.socket.resume();
+    // The slow client read again: what was written before the cut, then the close frame.
     expect(await slow.closed).toBe(4601);
     const before = received(slow).filter((message) => message.body !== 'probe');
     const resumed = await liveRawSubscriber(node, 'slow', received(slow).at(-1)?.id);
@@ -187,4 +214,70 @@ describe.each<Runtime>(['node', 'deno'])('slow consumers (%s)', (runtime) => {
     );
     expect(peak - baseline).toBeLessThan(RSS_GROWTH_BOUND);
   }, 180_000);
+});
+
+describe.each<Runtime>(['node', 'deno'])('slow consumers over SSE (%s)', (runtime) => {
+  const COUNT = 3000;
+  let node: NodeProcess;
+  beforeAll(async () => {
+    node = await startNode({ HISTORY_MAX_PER_USER: String(COUNT + 100) }, { runtime });
+  });
+  afterAll(() => node?.stop());
+
+  /** Opens an SSE subscription of `userId`; `read()` pulls once, `events()` parses what was read. */
+  async function sse(userId: string, after?: string) {
+    const response = await fetch(node.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${await tokenFor(userId)}` },
+      body: JSON.stringify({ query: RESUME, variables: after === undefined ? {} : { after } }),
+    });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    let done = false;
+    return {
+      async read() {
+        const chunk = await reader.read();
+        if (chunk.done) done = true;
+        else text += decoder.decode(chunk.value, { stream: true });
+        return !chunk.done;
+      },
+      get done() {
+        return done;
+      },
+      events: () =>
+        [...text.matchAll(/event: next\ndata: (.*)\n/gu)].map((match) => JSON.parse(match[1] as string) as { data?: { messageReceived?: { id: string; body: string } } | null; errors?: Array<{ extensions: { code: string } }> }),
+      cancel: () => reader.cancel(),
+    };
+  }
+
+  it('ends an SSE subscription that stopped reading with SLOW_CONSUMER, and it resumes with after losing nothing', async () => {
+    const slow = await sse('sse-slow');
+    const sender = await tokenFor('sender');
+    await waitFor('the SSE subscription to go live', async () => {
+      await post(node.url, SEND, { to: 'sse-slow', body: 'probe' }, sender);
+      await slow.read();
+      return slow.events().length > 0;
+    });
+    const pad = 'x'.repeat(BODY_BYTES - 12);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let i = next++; i < COUNT; i = next++) await post(node.url, SEND, { to: 'sse-slow', body: `${String(i).padStart(10, '0')}:${pad}` }, sender);
+      }),
+    );
+    while (await slow.read());
+    const events = slow.events();
+    expect(events.at(-1)?.errors?.[0]?.extensions.code).toBe('SLOW_CONSUMER');
+    const before = events.flatMap((event) => (event.data?.messageReceived ? [event.data.messageReceived] : [])).filter((m) => m.body !== 'probe');
+    const resumed = await sse('sse-slow', events.flatMap((event) => (event.data?.messageReceived ? [event.data.messageReceived.id] : [])).at(-1));
+    await waitFor('the rest after the resume', async () => {
+      await resumed.read();
+      return resumed.events().length >= COUNT - before.length;
+    }, { timeoutMs: 30_000, intervalMs: 0 });
+    await resumed.cancel();
+    const all = [...before, ...resumed.events().flatMap((event) => (event.data?.messageReceived ? [event.data.messageReceived] : []))];
+    expect(all.map((m) => Number(m.body.slice(0, 10))).sort((a, b) => a - b)).toEqual(Array.from({ length: COUNT }, (_, i) => i));
+    console.log(`[slow consumer over SSE, ${runtime}] ${before.length} of ${COUNT} messages read before SLOW_CONSUMER, the rest after resuming`);
+  }, 120_000);
 });
