@@ -104,8 +104,6 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
             burst: security.sendBurst,
             logger,
           });
-  // Per-user counts are this node's until presence (src/presence/) offers a cluster-wide count.
-  const connectionLimits = new ConnectionLimits(security);
   const redisTarget = config.redis;
   const presence = createPresence(config.presence, {
     nodeId: config.nodeId,
@@ -115,6 +113,8 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     registry: metrics.registry,
     now,
   });
+  // A user's graphql-ws connections are counted cluster-wide by presence (this node's when it is off).
+  const connectionLimits = new ConnectionLimits({ ...security, clusterSockets: (userId) => presence.sessionCount(userId) });
   let draining = false;
   const services: Services = {
     nodeId: config.nodeId,

@@ -1,28 +1,33 @@
 /**
- * How many connections a user holds across the cluster. The default counts this node only; with
- * presence (src/presence/) the service plugs in its cluster-wide `sessionCount`.
+ * How many graphql-ws connections a user holds across the cluster: presence's `sessionCount`
+ * (src/presence/). It may throw (presence off or unreachable): the limit then counts this node's.
  */
-export type UserConnectionCount = (userId: string) => Promise<number>;
+export type ClusterSocketCount = (userId: string) => Promise<number>;
 
 /** Why a connection was refused. */
 export type Refusal = 'node' | 'user';
 
+/** What a user's connection is: a graphql-ws socket or an HTTP subscription stream (SSE). */
+export type ConnectionKind = 'socket' | 'stream';
+
 /**
  * Counts this node's connections — WebSockets (from the upgrade on) and SSE streams — and each
  * user's graphql-ws connections and SSE streams, and refuses past `maxConnections` (per node) and
- * `maxConnectionsPerUser` (per user; cluster-wide when a {@link UserConnectionCount} is given).
+ * `maxConnectionsPerUser` (per user). A user's count is their graphql-ws connections across the
+ * cluster (from presence, when given and reachable; else this node's) plus their SSE streams on this
+ * node (presence does not track streams, see docs/PRESENCE.md).
  */
 export class ConnectionLimits {
   #open = 0;
-  readonly #users = new Map<string, number>();
+  readonly #users = new Map<string, { sockets: number; streams: number }>();
   readonly #maxConnections: number;
   readonly #maxPerUser: number;
-  readonly #userCount: UserConnectionCount;
+  readonly #clusterSockets: ClusterSocketCount | undefined;
 
-  constructor(options: { maxConnections: number; maxConnectionsPerUser: number; userCount?: UserConnectionCount }) {
+  constructor(options: { maxConnections: number; maxConnectionsPerUser: number; clusterSockets?: ClusterSocketCount }) {
     this.#maxConnections = options.maxConnections;
     this.#maxPerUser = options.maxConnectionsPerUser;
-    this.#userCount = options.userCount ?? (async (userId) => this.localCount(userId));
+    this.#clusterSockets = options.clusterSockets;
   }
 
   get maxConnections(): number {
@@ -38,9 +43,10 @@ export class ConnectionLimits {
     return this.#open;
   }
 
-  /** `userId`'s connections on this node. */
+  /** `userId`'s connections on this node (sockets and streams). */
   localCount(userId: string): number {
-    return this.#users.get(userId) ?? 0;
+    const counts = this.#users.get(userId);
+    return counts === undefined ? 0 : counts.sockets + counts.streams;
   }
 
   /** True while one more connection fits on this node (checked before a WebSocket upgrade). */
@@ -59,16 +65,28 @@ export class ConnectionLimits {
    * The count is read before this connection is registered, so concurrent admissions of one user on
    * several nodes may overshoot by the number of nodes racing.
    */
-  async admitUser(userId: string): Promise<{ release: () => void } | { refused: Refusal }> {
+  async admitUser(userId: string, kind: ConnectionKind): Promise<{ release: () => void } | { refused: Refusal }> {
     if ((await this.#userCount(userId)) >= this.#maxPerUser) return { refused: 'user' };
-    this.#users.set(userId, this.localCount(userId) + 1);
+    const counts = this.#users.get(userId) ?? { sockets: 0, streams: 0 };
+    counts[kind === 'socket' ? 'sockets' : 'streams'] += 1;
+    this.#users.set(userId, counts);
     return {
       release: once(() => {
-        const left = this.localCount(userId) - 1;
-        if (left > 0) this.#users.set(userId, left);
-        else this.#users.delete(userId);
+        counts[kind === 'socket' ? 'sockets' : 'streams'] -= 1;
+        if (counts.sockets + counts.streams === 0 && this.#users.get(userId) === counts) this.#users.delete(userId);
       }),
     };
+  }
+
+  async #userCount(userId: string): Promise<number> {
+    const local = this.#users.get(userId) ?? { sockets: 0, streams: 0 };
+    if (this.#clusterSockets === undefined) return local.sockets + local.streams;
+    try {
+      // This node's sockets count before presence records them (a burst on one node).
+      return Math.max(await this.#clusterSockets(userId), local.sockets) + local.streams;
+    } catch {
+      return local.sockets + local.streams;
+    }
   }
 }
 

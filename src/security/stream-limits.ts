@@ -43,7 +43,7 @@ export function useStreamLimits(limits: ConnectionLimits): Plugin {
         });
         return;
       }
-      const admission = await limits.admitUser(context.viewer.userId);
+      const admission = await limits.admitUser(context.viewer.userId, 'stream');
       if ('refused' in admission) {
         setResultAndStopExecution({
           errors: [

@@ -96,7 +96,7 @@ export function createGraphqlWsOptions<E extends SocketExtra>(
         logger.info({ reason: error.message }, 'websocket connection refused');
         return false;
       }
-      const admission = await limits.admitUser(viewer.userId);
+      const admission = await limits.admitUser(viewer.userId, 'socket');
       if ('refused' in admission) {
         logger.info({ userId: viewer.userId, limit: limits.maxConnectionsPerUser }, 'websocket refused: too many connections of the user');
         // Our own code: graphql-ws would close a `false` with 4403, which clients treat as "re-authenticate".

@@ -115,6 +115,45 @@ describe.each<Runtime>(['node', 'deno'])('connections per node (%s)', (runtime) 
   });
 });
 
+describe('connections per user across the cluster (presence)', () => {
+  let redis: RedisProcess;
+  let nodes: NodeProcess[];
+  beforeAll(async () => {
+    redis = await startRedis();
+    nodes = await Promise.all([0, 1].map(() => startNode({ REDIS_URL: redis.url, MAX_CONNECTIONS_PER_USER: '2' })));
+  });
+  afterAll(async () => {
+    await Promise.all((nodes ?? []).map((node) => node.stop()));
+    await redis?.stop();
+  });
+
+  it('counts a user\'s graphql-ws connections on every node: past MAX_CONNECTIONS_PER_USER, 4602 on any node and LIMIT_EXCEEDED for SSE', async () => {
+    const [a, b] = nodes as [NodeProcess, NodeProcess];
+    const init = async (node: NodeProcess) => {
+      const raw = await rawSocket(node.wsUrl);
+      await raw.init({ authorization: `Bearer ${await tokenFor('roamer')}` });
+      return raw;
+    };
+    const first = await init(a);
+    const second = await init(b);
+    const third = JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${await tokenFor('roamer')}` } });
+    expect(await closeCodeAfter(a.wsUrl, [third])).toEqual({ close: 4602 });
+    expect(await closeCodeAfter(b.wsUrl, [third])).toEqual({ close: 4602 });
+    expect(await sseOutcome(b.url, { query: RESUME }, await tokenFor('roamer'))).toMatchObject({ code: 'LIMIT_EXCEEDED', limit: 'maxConnectionsPerUser' });
+    first.socket.close();
+    await first.closed;
+    // Once presence has the session gone, the user may connect again, on the other node too.
+    const again = await waitFor('a connection of the user to be admitted again', async () => {
+      const raw = await rawSocket(b.wsUrl);
+      raw.send(third);
+      const outcome = await Promise.race([raw.closed.then((code) => ({ code })), waitFor('ack', () => raw.frames.length > 0, { timeoutMs: 2000 }).then(() => ({ code: 0 }))]);
+      return outcome.code === 0 ? raw : undefined;
+    });
+    again.socket.close();
+    second.socket.close();
+  });
+});
+
 const MESSAGES = 10_000;
 const BODY_BYTES = 4000;
 /**
