@@ -104,11 +104,10 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
             burst: security.sendBurst,
             logger,
           });
-  const redisTarget = config.redis;
   const presence = createPresence(config.presence, {
     nodeId: config.nodeId,
     commandTimeoutMs: config.sendTimeoutMs,
-    redis: redisTarget === undefined ? undefined : (role) => createRedisConnection(redisTarget, { name: `switchboard-${role}`, commandTimeoutMs: config.sendTimeoutMs }),
+    redis: config.redis,
     logger,
     registry: metrics.registry,
     now,

@@ -13,7 +13,7 @@ export interface PresenceDeps {
   readonly nodeId: string;
   /** How long a Redis command may take. */
   readonly commandTimeoutMs: number;
-  /** A `redis://` URL or a client factory; `undefined`: the in-memory store (one node). */
+  /** A `redis://` URL or the configured Redis target; `undefined`: the in-memory store (one node). */
   readonly redis: RedisPresenceOptions['redis'] | undefined;
   readonly logger: Logger;
   /** The node's metrics registry; the presence metrics are added to it. */

@@ -1,24 +1,23 @@
-import { Cluster } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import type { ChannelSubscriber } from '../bus/channel-subscriber.ts';
 import { presenceNames } from '../bus/channels.ts';
 import { createClusterSubscriber } from '../bus/cluster-subscriber.ts';
 import { connectRedis, createRedisConnection, serverOptions, type RedisConnection } from '../bus/redis-connection.ts';
+import { watchSentinelPrimary } from '../bus/sentinel-watch.ts';
 import { createServerSubscriber } from '../bus/server-subscriber.ts';
+import type { RedisTarget } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { PresenceUnavailableError } from './presence.ts';
 import type { PresenceMetrics } from './presence-metrics.ts';
 import type { PresenceStore, StoreEvent, StoreHooks } from './presence-store.ts';
 import { CHANGE_SCRIPT, HEARTBEAT_SCRIPT, LEAVE_SCRIPT, REAP_SCRIPT, SNAPSHOT_SCRIPT, SYNC_SCRIPT } from './redis-scripts.ts';
 
-/** Which connection a client is for: commands and scripts, or the event subscription (not on a Cluster). */
-export type PresenceRedisRole = 'presence' | 'presence-events';
-
 export interface RedisPresenceOptions {
   /**
-   * A `redis://` URL, or a factory returning a new connection per role, made by
-   * `createRedisConnection` (standalone, Sentinel or Cluster: lazy, failing fast).
+   * The Redis to use: a `redis://` URL, or the configured target (standalone, Sentinel or Cluster).
+   * Presence opens its own connections with the bus's factory (`createRedisConnection`).
    */
-  readonly redis: string | ((role: PresenceRedisRole) => RedisConnection);
+  readonly redis: string | RedisTarget;
   /** Names this node's lease (a random suffix keeps a restarted node apart from its dead predecessor). */
   readonly nodeId: string;
   /** A node that stops heartbeating is reaped this long after its last heartbeat. */
@@ -33,6 +32,9 @@ export interface RedisPresenceOptions {
 
 /** Expired leases looked at per heartbeat; more are reaped on the following ones. */
 const REAP_PER_HEARTBEAT = 16;
+
+/** How often, with Sentinel, the connections are checked to be on the primary the sentinels name (as the bus's). */
+const SENTINEL_CHECK_MS = 1000;
 
 type Scripted = RedisConnection & {
   presenceChange(...args: string[]): Promise<string>;
@@ -54,13 +56,11 @@ type Scripted = RedisConnection & {
 export function createRedisPresenceStore(options: RedisPresenceOptions): PresenceStore {
   const { nodeId, ttlMs, graceMs, logger, metrics } = options;
   const lease = `${nodeId}/${crypto.randomUUID().slice(0, 8)}`;
+  const target: RedisTarget = typeof options.redis === 'string' ? { kind: 'standalone', url: options.redis } : options.redis;
   // Fail at once rather than queue (the shared connection options): a failed write is repaired by
   // the next full sync, never replayed late.
-  const make = (role: PresenceRedisRole): RedisConnection =>
-    typeof options.redis === 'string'
-      ? createRedisConnection({ kind: 'standalone', url: options.redis }, { name: `switchboard-${role}`, commandTimeoutMs: options.commandTimeoutMs })
-      : options.redis(role);
-  const commands = make('presence') as Scripted;
+  const make = (name: string): RedisConnection => createRedisConnection(target, { name, commandTimeoutMs: options.commandTimeoutMs });
+  const commands = make('switchboard-presence') as Scripted;
   commands.defineCommand('presenceChange', { numberOfKeys: 5, lua: CHANGE_SCRIPT });
   commands.defineCommand('presenceSync', { numberOfKeys: 5, lua: SYNC_SCRIPT });
   commands.defineCommand('presenceReap', { numberOfKeys: 5, lua: REAP_SCRIPT });
@@ -156,16 +156,22 @@ export function createRedisPresenceStore(options: RedisPresenceOptions): Presenc
     },
     resync: () => hooks?.resync(),
   };
-  const subscriber: ChannelSubscriber =
-    commands instanceof Cluster
-      ? createClusterSubscriber({
-          cluster: commands,
-          mode: 'classic',
-          server: serverOptions({ name: 'switchboard-presence-events', commandTimeoutMs: options.commandTimeoutMs }),
-          events: subscriberEvents,
-          logger,
-        })
-      : createServerSubscriber({ connection: eventConnection(make('presence-events'), warn), publisher: commands, events: subscriberEvents, logger });
+  /** With one server (standalone or Sentinel): the events connection; a Cluster's subscriber opens one per primary. */
+  let single: Redis | undefined;
+  let subscriber: ChannelSubscriber;
+  if (commands instanceof Cluster) {
+    subscriber = createClusterSubscriber({
+      cluster: commands,
+      mode: 'classic',
+      server: serverOptions({ name: 'switchboard-presence-events', commandTimeoutMs: options.commandTimeoutMs }),
+      events: subscriberEvents,
+      logger,
+    });
+  } else {
+    single = eventConnection(make('switchboard-presence-events'), warn);
+    subscriber = createServerSubscriber({ connection: single, publisher: commands, events: subscriberEvents, logger });
+  }
+  let sentinelWatch: { stop(): void } | undefined;
 
   let commandsReadyBefore = false;
   commands.on('ready', () => {
@@ -179,6 +185,17 @@ export function createRedisPresenceStore(options: RedisPresenceOptions): Presenc
       hooks = given;
       await connectRedis(commands, options.commandTimeoutMs);
       await subscriber.start();
+      // As the bus does: a missed +switch-master must not leave presence on a demoted or cut-off primary.
+      if (target.kind === 'sentinel' && !(commands instanceof Cluster) && single !== undefined) {
+        sentinelWatch = watchSentinelPrimary({
+          sentinels: target.sentinels,
+          name: target.name,
+          connections: [commands, single],
+          intervalMs: SENTINEL_CHECK_MS,
+          commandTimeoutMs: options.commandTimeoutMs,
+          logger,
+        });
+      }
       await subscriber.subscribe(channel);
       if (!(await sync('start'))) throw new PresenceUnavailableError('Cannot start presence: Redis refused this node’s share');
       await beat();
@@ -228,6 +245,7 @@ export function createRedisPresenceStore(options: RedisPresenceOptions): Presenc
     async close() {
       closing = true;
       clearInterval(heartbeat);
+      sentinelWatch?.stop();
       hooks = undefined;
       try {
         await commands.presenceLeave(leases, lease, String(graceMs));
