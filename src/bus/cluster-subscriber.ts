@@ -1,8 +1,9 @@
-import { Redis, type Cluster, type RedisOptions } from 'ioredis';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import type { Logger } from '../log.ts';
 import { BusUnavailableError } from './bus.ts';
 import type { ChannelSubscriber, SubscriberEvents } from './channel-subscriber.ts';
 import { hashSlot } from './hash-slot.ts';
+import { MovedError, ShardConnection } from './shard-connection.ts';
 
 export interface ClusterSubscriberOptions {
   /** The bus's command connection. Its slot map says which primary serves a channel. */
@@ -21,48 +22,27 @@ export interface ClusterSubscriberOptions {
   readonly watch?: (connection: Redis) => void;
 }
 
-/** One subscriber connection to one primary, and the held channels that primary serves. */
-interface Shard {
-  /** `host:port`, as in the cluster's slot map. */
-  readonly key: string;
-  readonly connection: Redis;
-  readonly channels: Set<string>;
-  /** Its subscriptions must be (re)made and history back-filled once it is ready: it lost its connection, or channels moved here. */
-  stale: boolean;
-}
-
 /**
  * Pub/sub on a Redis Cluster, managed here rather than by graphql-redis-subscriptions: RedisPubSub has
  * no sharded pub/sub, and ioredis' own `shardedSubscribers` re-subscribes after a topology change
  * without telling when that is in effect, which the node needs to know to back-fill history.
  *
- * Each primary that serves a held channel gets one subscriber connection. Held channels follow the
- * cluster's slot map: whenever the command connection re-reads it (every second, and on MOVED),
- * channels whose slot moved (failover, resharding) are subscribed on their new primary, and once that
- * is in effect the node back-fills every local subscription (`resync`) — the messages published on
- * the new primary before then are in history. A shard connection that drops and comes back
- * re-subscribes its channels and back-fills the same way, per shard. When a slot migrates, Redis
- * itself unsubscribes the old primary's clients with an unsolicited SUNSUBSCRIBE, which ioredis
- * cannot pair with a command ("Command queue state error"): that connection is reconnected, so its
- * command/reply pairing and its subscriptions are rebuilt from this module's state, not trusted.
+ * Each primary that serves a held channel gets one subscriber connection (`shard-connection.ts`).
+ * Held channels follow the cluster's slot map: whenever the command connection re-reads it (every
+ * second, and on MOVED), channels whose slot moved (failover, resharding) are subscribed on their
+ * new primary, and once that is in effect the node back-fills every local subscription (`resync`) —
+ * the messages published on the new primary before then are in history. A shard connection that
+ * drops and comes back re-subscribes its channels and back-fills the same way, per shard; so does one
+ * whose server pushed an unsubscribe because a slot migrated away.
  */
 export function createClusterSubscriber(options: ClusterSubscriberOptions): ChannelSubscriber {
   const { cluster, events, logger } = options;
-  const sharded = options.mode === 'sharded';
-  const timeoutMs = options.server.commandTimeout ?? 2000;
-  const shards = new Map<string, Shard>();
+  const shards = new Map<string, ShardConnection>();
   /** Every held channel, with its slot and the shard it is subscribed on. */
-  const held = new Map<string, { readonly slot: number; shard: Shard }>();
+  const held = new Map<string, { readonly slot: number; shard: ShardConnection }>();
   let closed = false;
 
   const ownerOf = (slot: number): string | undefined => cluster.slots[slot]?.[0];
-  const subscribeOn = (shard: Shard, channel: string) =>
-    untilMoved(shard, sharded ? shard.connection.ssubscribe(channel) : shard.connection.subscribe(channel));
-  const unsubscribeOn = (shard: Shard, channel: string) => {
-    if (shard.connection.status !== 'ready') return;
-    const done = sharded ? shard.connection.sunsubscribe(channel) : shard.connection.unsubscribe(channel);
-    done.catch(() => {});
-  };
 
   const onPayload = (_channel: string, payload: string) => {
     let parsed: unknown = payload;
@@ -74,44 +54,36 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
     events.message(parsed);
   };
 
-  const shardAt = (key: string): Shard => {
+  const shardAt = (key: string): ShardConnection => {
     const existing = shards.get(key);
     if (existing !== undefined) return existing;
-    const separator = key.lastIndexOf(':');
-    const connection = new Redis({
-      ...options.server,
-      host: key.slice(0, separator),
-      port: Number(key.slice(separator + 1)),
-      // This module re-subscribes, from its own state, and only then back-fills.
-      autoResubscribe: false,
+    const shard: ShardConnection = new ShardConnection(key, {
+      server: options.server,
+      sharded: options.mode === 'sharded',
+      hooks: {
+        message: onPayload,
+        ready: () => void restore(shard),
+        closed: () => {
+          if (closed) return;
+          if (shard.channels.size > 0) shard.stale = true;
+          refresh();
+        },
+        moved: refresh,
+        pushed: () => {
+          logger.warn({ shard: key }, 'redis pushed an unsubscribe (slot migrated): reconnecting the shard subscriber');
+          shard.stale = true;
+          refresh();
+        },
+      },
     });
-    const shard: Shard = { key, connection, channels: new Set(), stale: false };
     shards.set(key, shard);
-    options.watch?.(connection);
-    connection.on(sharded ? 'smessage' : 'message', onPayload);
-    connection.on('ready', () => void restore(shard));
-    connection.on('close', () => {
-      if (closed) return;
-      if (shard.channels.size > 0) shard.stale = true;
-      refresh();
-    });
-    // An SSUBSCRIBE answered MOVED: our slot map is out of date.
-    connection.on('moved', refresh);
-    connection.on('error', (error: Error) => {
-      if (error.message.startsWith('Command queue state error')) {
-        logger.warn({ shard: key }, 'redis pushed an unsubscribe (slot migrated): reconnecting the shard subscriber');
-        shard.stale = true;
-        connection.disconnect(true);
-        refresh();
-      }
-    });
-    connection.connect().catch(() => {}); // it retries on its own; 'ready' does the rest
+    options.watch?.(shard.connection);
     return shard;
   };
 
-  /** Subscribes `channels` on `shard`; true when all took. Failures mark the shard for another try. */
-  const resubscribe = async (shard: Shard, channels: Iterable<string>): Promise<boolean> => {
-    const results = await Promise.allSettled([...channels].map((channel) => subscribeOn(shard, channel)));
+  /** Subscribes `channels` on `shard`; true when all took. Failures leave the shard stale, for another try. */
+  const resubscribe = async (shard: ShardConnection, channels: Iterable<string>): Promise<boolean> => {
+    const results = await Promise.allSettled([...channels].map((channel) => shard.subscribe(channel)));
     const failed = results.filter((result) => result.status === 'rejected').length;
     if (failed === 0) return true;
     shard.stale = true;
@@ -125,7 +97,7 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
    * may have been missed. An incomplete attempt leaves the shard stale, so the back-fill waits for
    * the attempt that completes.
    */
-  const restore = async (shard: Shard) => {
+  const restore = async (shard: ShardConnection) => {
     const backfill = shard.stale;
     shard.stale = false;
     if ((await resubscribe(shard, shard.channels)) && backfill) {
@@ -134,12 +106,12 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
     }
   };
 
-  const place = (channel: string, slot: number, shard: Shard) => {
+  const place = (channel: string, slot: number, shard: ShardConnection) => {
     const current = held.get(channel);
     if (current?.shard === shard) return;
     if (current !== undefined) {
       current.shard.channels.delete(channel);
-      unsubscribeOn(current.shard, channel); // classic channels would still arrive there
+      current.shard.unsubscribe(channel); // classic channels would still arrive there
     }
     held.set(channel, { slot, shard });
     shard.channels.add(channel);
@@ -147,16 +119,16 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
 
   const release = (channel: string) => {
     const current = held.get(channel);
-    if (current === undefined) return undefined;
+    if (current === undefined) return;
     held.delete(channel);
     current.shard.channels.delete(channel);
-    return current.shard;
+    current.shard.unsubscribe(channel);
   };
 
   /** Moves held channels to the primaries the slot map now names; back-fills once they are in effect there. */
   const reconcile = async () => {
     if (closed) return;
-    const moved = new Map<Shard, string[]>();
+    const moved = new Map<ShardConnection, string[]>();
     for (const [channel, { slot, shard }] of held) {
       const owner = ownerOf(slot);
       if (owner === undefined || owner === shard.key) continue;
@@ -168,18 +140,18 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
     for (const [key, shard] of shards) {
       if (shard.channels.size === 0 && !primaries.has(key)) {
         shards.delete(key);
-        shard.connection.disconnect();
+        shard.disconnect();
       }
     }
     // A connected shard whose last subscribe attempt failed tries again, once a second at most.
     for (const shard of shards.values()) {
-      if (shard.stale && !moved.has(shard) && shard.connection.status === 'ready') void restore(shard);
+      if (shard.stale && !moved.has(shard) && shard.ready) void restore(shard);
     }
     if (moved.size === 0) return;
     const connected: Array<Promise<boolean>> = [];
     for (const [shard, channels] of moved) {
       // A shard not connected yet subscribes and back-fills in `restore` once it is.
-      if (shard.connection.status === 'ready') connected.push(resubscribe(shard, channels));
+      if (shard.ready) connected.push(resubscribe(shard, channels));
       else shard.stale = true;
     }
     logger.warn({ shards: [...moved.keys()].map((shard) => shard.key) }, 'redis cluster slots moved: subscribing on the new primaries');
@@ -200,37 +172,13 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
   }
   cluster.on('refresh', () => void reconcile());
 
-  /** Rejects as soon as the connection reports MOVED: ioredis never settles an SSUBSCRIBE that got it. */
-  function untilMoved<T>(shard: Shard, command: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const onMoved = () => reject(new MovedError(`${shard.key} no longer serves the channel's slot`));
-      shard.connection.once('moved', onMoved);
-      command.then(resolve, reject).finally(() => shard.connection.off('moved', onMoved));
-    });
-  }
-
-  const whenReady = (shard: Shard) =>
-    shard.connection.status === 'ready'
-      ? Promise.resolve()
-      : new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => {
-            shard.connection.off('ready', onReady);
-            reject(new Error(`no connection to ${shard.key} within ${timeoutMs} ms`));
-          }, timeoutMs);
-          const onReady = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-          shard.connection.once('ready', onReady);
-        });
-
   const subscribeOnce = async (channel: string, slot: number) => {
     const owner = ownerOf(slot);
     if (owner === undefined) throw new Error(`no primary serves slot ${slot}`);
     const shard = shardAt(owner);
     place(channel, slot, shard);
-    await whenReady(shard);
-    await subscribeOn(shard, channel);
+    await shard.whenReady();
+    await shard.subscribe(channel);
   };
 
   return {
@@ -249,34 +197,25 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
           await subscribeOnce(channel, slot);
         });
       } catch (error) {
-        const shard = release(channel);
-        if (shard !== undefined) unsubscribeOn(shard, channel);
+        release(channel);
         throw new BusUnavailableError(`Cannot subscribe: Redis did not answer: ${describe(error)}`, { cause: error });
       }
     },
     async unsubscribe(channel) {
-      const shard = release(channel);
-      if (shard !== undefined) unsubscribeOn(shard, channel);
+      release(channel);
     },
     ready() {
-      for (const shard of shards.values()) {
-        if (shard.channels.size > 0 && (shard.stale || shard.connection.status !== 'ready')) return false;
-      }
+      for (const shard of shards.values()) if (shard.channels.size > 0 && (shard.stale || !shard.ready)) return false;
       return true;
     },
     async close() {
       closed = true;
       held.clear();
-      const connections = [...shards.values()].map((shard) => shard.connection);
+      const closing = [...shards.values()].map((shard) => shard.close());
       shards.clear();
-      await Promise.allSettled(connections.map((connection) => connection.quit()));
-      for (const connection of connections) connection.disconnect();
+      await Promise.allSettled(closing);
     },
   };
-}
-
-class MovedError extends Error {
-  override readonly name = 'MovedError';
 }
 
 function describe(error: unknown): string {
