@@ -15,10 +15,11 @@ export interface BusEvents {
   /** A message for a user this node holds (in `broadcast` routing: any message). */
   deliver(message: Message): void;
   /**
-   * Messages may have been missed (the pub/sub connection dropped and came back): every local
-   * subscription must back-fill from its last delivered id.
+   * Messages may have been missed (the pub/sub connection dropped and came back): local
+   * subscriptions must back-fill from their last delivered id — those of `userIds` when given (one
+   * Redis Cluster shard's users), else all.
    */
-  resync(): void;
+  resync(userIds?: ReadonlySet<string>): void;
 }
 
 /**

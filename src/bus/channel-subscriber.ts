@@ -5,9 +5,10 @@ export interface SubscriberEvents {
   /**
    * Subscriptions were lost for a while and are in effect again (a connection came back, or channels
    * moved to another Redis primary): messages published meanwhile were missed, and history must
-   * fill the gap. Fires only once the re-subscriptions are in effect.
+   * fill the gap. Fires only once the re-subscriptions are in effect. `channels`: the affected ones
+   * when only some were (one cluster shard's), else all.
    */
-  resync(): void;
+  resync(channels?: ReadonlySet<string>): void;
 }
 
 /**
