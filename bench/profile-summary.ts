@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { categorize } from './report/profile-categories.ts';
 
 // Summarises `node --cpu-prof` output (`npm run bench -- --profile <dir>` writes one file per
 // switchboard node): self time by function and by package, summed over every profile in <dir>.
@@ -36,6 +37,7 @@ if (dir === undefined) {
 const top = Number(topArg ?? '25');
 const byFunction = new Map<string, number>();
 const byOwner = new Map<string, number>();
+const byCategory = new Map<string, number>();
 let total = 0;
 const files = readdirSync(dir).filter((name) => name.endsWith('.cpuprofile'));
 for (const file of files) {
@@ -49,15 +51,18 @@ for (const file of files) {
     const name = `${functionName || '(anonymous)'}  ${where}${url === '' ? '' : `:${lineNumber + 1}`}`;
     byFunction.set(name, (byFunction.get(name) ?? 0) + hits);
     byOwner.set(where, (byOwner.get(where) ?? 0) + hits);
+    const category = categorize(where, functionName);
+    byCategory.set(category, (byCategory.get(category) ?? 0) + hits);
   }
 }
 
 const print = (title: string, map: Map<string, number>) => {
-  process.stdout.write(`\n${title}\n| share | ${title.startsWith('By package') ? 'package / file' : 'function  location'} |\n| ---: | --- |\n`);
+  process.stdout.write(`\n${title}\n\n| share | ${title.replace(/^By (\w+).*$/u, '$1')} |\n| ---: | --- |\n`);
   for (const [name, hits] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top)) {
     process.stdout.write(`| ${((hits * 100) / total).toFixed(1)}% | ${name} |\n`);
   }
 };
 process.stdout.write(`${files.length} profiles, ${total} samples (idle excluded)\n`);
+print('By category (self time)', byCategory);
 print('By package (self time)', byOwner);
 print('By function (self time)', byFunction);

@@ -48,11 +48,14 @@ const report: Report = {
 if (settings.profileDir !== undefined) mkdirSync(settings.profileDir, { recursive: true });
 
 for (const scenario of options.scenarios) {
-  log(`scenario ${scenarioLabel(scenario)}`);
-  for (const system of options.systems) {
-    const run = await runSystem(system, scenario, settings);
-    report.runs.push(run);
-    log(summary(run));
+  for (let repeat = 1; repeat <= settings.repeat; repeat++) {
+    log(`scenario ${scenarioLabel(scenario)}${settings.repeat > 1 ? `, run ${repeat} of ${settings.repeat}` : ''}`);
+    // Systems take turns within a repeat, so slow drifts of the machine spread over all of them.
+    for (const system of options.systems) {
+      const run = await runSystem(system, scenario, settings);
+      report.runs.push(run);
+      log(summary(run));
+    }
   }
 }
 report.finishedAt = new Date().toISOString();

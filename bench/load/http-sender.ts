@@ -1,7 +1,9 @@
 import { Agent, request } from 'node:http';
 import { GRAPHQL_PATH, SEND_MUTATION } from '../lib/contract.ts';
 
-const TIMEOUT_MS = 30_000;
+// Generous: the card-literal stack at 20k users takes tens of seconds to answer; a slow answer is a
+// figure, a timeout is a failure.
+const TIMEOUT_MS = 90_000;
 
 /**
  * Sends `sendMessage` over HTTP POST with keep-alive connections, each as the user whose token it is given.

@@ -14,7 +14,10 @@ export interface ProbeOptions {
 
 /** Probes sent and not yet received, at most. */
 const PROBE_WINDOW = 64;
-/** A round ends when nothing arrived for this long: what is still missing was probably sent too early. */
+/**
+ * A round ends when nothing arrived for this long — or for twice the slowest probe seen, on a slow
+ * system — and what is still missing was probably published before its subscription was live.
+ */
 const QUIET_MS = 3000;
 
 /**
@@ -47,7 +50,8 @@ function probeRound(tracker: PhaseTracker, targets: readonly number[], send: Sen
     const check = setInterval(() => {
       const now = performance.now();
       const finished = tracker.issued === targets.length && tracker.outstanding === 0;
-      if (finished || now - lastProgress > QUIET_MS || now > deadline) {
+      const quiet = Math.max(QUIET_MS, 2 * Math.max(0, ...tracker.latencies));
+      if (finished || now - lastProgress > quiet || now > deadline) {
         clearInterval(check);
         tracker.onChange = () => {};
         resolve();

@@ -16,7 +16,7 @@ const PRESETS = {
   matrix: {
     users: '1000,5000,20000', nodes: '2,4', body: '100,4096',
     messages: 20_000, window: 64, fullSeconds: 15, rate: 500, rateSeconds: 10,
-    warmupMessages: 2000, warmupSeconds: 3, drainSeconds: 20, probeSample: 250, runTimeoutSeconds: 600, quietWaitSeconds: 120,
+    warmupMessages: 2000, warmupSeconds: 3, drainSeconds: 30, probeSample: 250, runTimeoutSeconds: 600, quietWaitSeconds: 45,
   },
   smoke: {
     users: '300', nodes: '2', body: '100',
@@ -56,6 +56,7 @@ export function parseOptions(argv: readonly string[]): Options {
       rate: { type: 'string' },
       'rate-seconds': { type: 'string' },
       'load-procs': { type: 'string' },
+      repeat: { type: 'string' },
       probe: { type: 'string' },
       seed: { type: 'string' },
       out: { type: 'string', default: 'bench/results' },
@@ -83,6 +84,7 @@ export function parseOptions(argv: readonly string[]): Options {
     drainSeconds: p.drainSeconds,
     probeSample: int('probe', values.probe, p.probeSample),
     loadProcesses: int('load-procs', values['load-procs'], 2),
+    repeat: int('repeat', values.repeat, 1),
     connectConcurrency: 200,
     seed: int('seed', values.seed, 1),
     runTimeoutSeconds: p.runTimeoutSeconds,

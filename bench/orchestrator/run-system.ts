@@ -110,7 +110,7 @@ async function execute(
   const failures = connected.flatMap((reply) => reply.failures);
   if (failures.length > 0) throw new Error(`users could not connect, e.g. ${failures.slice(0, 3).join('; ')}`);
 
-  const probed = await pool.all({ type: 'probe', sample: settings.probeSample, timeoutMs: 150_000 }, 'probed', 180_000);
+  const probed = await pool.all({ type: 'probe', sample: settings.probeSample, timeoutMs: 240_000 }, 'probed', 270_000);
   result.probeMs = Math.max(...probed.map((reply) => reply.ms));
   result.probed = probed.reduce((total, reply) => total + reply.probed, 0);
   const missing = probed.flatMap((reply) => reply.missing);
@@ -130,7 +130,14 @@ async function execute(
     maxSeconds: settings.warmupSeconds,
     drainMs,
   };
-  await s.pool.all({ type: 'phase', spec: warmup }, 'phase-done', phaseTimeout(settings.warmupSeconds));
+  // The warm-up may drain for longer: what a slow system still owes from it would land in the
+  // measured phase (CPU, bus counters) otherwise.
+  const warm = await s.pool.all({ type: 'phase', spec: { ...warmup, drainMs: 3 * drainMs } }, 'phase-done', phaseTimeout(settings.warmupSeconds + 2 * settings.drainSeconds));
+  const warmSent = warm.reduce((total, reply) => total + reply.result.sent, 0);
+  const warmDelivered = warm.reduce((total, reply) => total + reply.result.delivered, 0);
+  if (warmSent !== warmDelivered || warm.some((reply) => !reply.result.drained)) {
+    result.failures.push(`warm-up: DELIVERED ${warmDelivered} != SENT ${warmSent}${warm.every((reply) => reply.result.drained) ? '' : ' (not drained in time)'}`);
+  }
 
   const full: PhaseSpec = { ...warmup, tag: 'f', messages: perWorker(settings.messages), maxSeconds: settings.fullSeconds };
   result.full = await measurePhase(s, 'full', full, phaseTimeout(settings.fullSeconds));

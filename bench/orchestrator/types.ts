@@ -30,6 +30,8 @@ export interface Settings {
   /** Users probed per load process before measuring (all of them when the count is smaller). */
   readonly probeSample: number;
   readonly loadProcesses: number;
+  /** Runs of every system in every scenario (interleaved); the table shows per-figure medians. */
+  readonly repeat: number;
   readonly connectConcurrency: number;
   readonly seed: number;
   /** How long a run waits for the machine to be quiet before it starts anyway (0: no wait). */
@@ -74,6 +76,8 @@ export interface RunResult {
   readonly system: SystemName;
   readonly scenario: Scenario;
   readonly failures: string[];
+  /** In an aggregated row: how many runs its medians come from. */
+  repeats?: number;
   /** Things that make the figures less trustworthy (the machine was busy with something else). */
   readonly warnings: string[];
   /** Share of the machine's CPU busy just before the run started (after waiting for quiet). */

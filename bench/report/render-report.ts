@@ -11,7 +11,7 @@ export function renderReport(report: Report): string {
 - Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGib} GiB, Linux ${m.kernel}, Node ${m.node}, Redis ${m.redis}, open files ${m.openFileLimit}
 - Command: \`${report.command}\`
 - Switchboard: ${report.switchboard}
-- Load: ${s.loadProcesses} load processes; full speed = ${s.messages} messages or ${s.fullSeconds} s with at most ${s.window} outstanding; fixed rate = ${s.rate} msg/s for ${s.rateSeconds} s; warm-up ${s.warmupMessages} messages; seed ${s.seed}
+- Load: ${s.loadProcesses} load processes; full speed = ${s.messages} messages or ${s.fullSeconds} s with at most ${s.window} outstanding; fixed rate = ${s.rate} msg/s for ${s.rateSeconds} s; warm-up ${s.warmupMessages} messages; seed ${s.seed}${s.repeat > 1 ? `; every figure is the median of ${s.repeat} runs (counts are sums)` : ''}
 
 ${renderTable(report)}
 

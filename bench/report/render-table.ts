@@ -1,4 +1,5 @@
 import type { Report, RunResult, Scenario } from '../orchestrator/types.ts';
+import { aggregateRuns } from './aggregate.ts';
 import { bytes, num, table, users } from './format.ts';
 
 const HEADER = [
@@ -41,12 +42,12 @@ function row(run: RunResult): string[] {
 
 /** The comparison table: one row per system per scenario, systems of a scenario together. */
 export function renderTable(report: Report): string {
-  return table(HEADER, report.runs.map(row));
+  return table(HEADER, aggregateRuns(report.runs).map(row));
 }
 
 /** Every warning of every run (figures disturbed by other work on the machine). */
 export function renderWarnings(report: Report): string {
-  const lines = report.runs.flatMap((run) =>
+  const lines = aggregateRuns(report.runs).flatMap((run) =>
     run.warnings.map((warning) => `- ${run.system}, ${scenarioLabel(run.scenario)}: ${warning}`),
   );
   return lines.length === 0 ? '' : `Disturbed figures (other processes were busy; treat these rows with suspicion):\n\n${lines.join('\n')}\n`;
@@ -54,7 +55,7 @@ export function renderWarnings(report: Report): string {
 
 /** Every failure of every run, one line each; empty when there are none. */
 export function renderFailures(report: Report): string {
-  const lines = report.runs.flatMap((run) =>
+  const lines = aggregateRuns(report.runs).flatMap((run) =>
     run.failures.map((failure) => `- **${run.system}, ${scenarioLabel(run.scenario)}**: ${failure}`),
   );
   return lines.length === 0 ? '' : `### ⚠ Failures (delivered != sent or worse)\n\n${lines.join('\n')}\n`;

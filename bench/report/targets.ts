@@ -1,5 +1,6 @@
 import type { Report, RunResult, Scenario } from '../orchestrator/types.ts';
 import type { SystemName } from '../orchestrator/systems.ts';
+import { aggregateRuns } from './aggregate.ts';
 import { num, table } from './format.ts';
 import { scenarioLabel } from './render-table.ts';
 
@@ -17,8 +18,8 @@ interface Check {
  * one, else the first scenario with the same node count, else the first run at all (the smoke
  * preset has one small scenario; its ratios are only indicative).
  */
-function find(report: Report, system: SystemName, where: Where): RunResult | undefined {
-  const runs = report.runs.filter((run) => run.system === system && run.failures.length === 0);
+function find(rows: readonly RunResult[], system: SystemName, where: Where): RunResult | undefined {
+  const runs = rows.filter((run) => run.system === system && run.failures.length === 0);
   const matches = (run: RunResult, keys: Array<keyof Where>) => keys.every((k) => where[k] === undefined || run.scenario[k] === where[k]);
   return (
     runs.find((run) => matches(run, ['users', 'nodes', 'bodyBytes'])) ??
@@ -52,17 +53,18 @@ function ratioCheck(
 
 /** The targets, each with the figures it compares, their ratio and whether it is met. */
 export function renderTargets(report: Report): string {
+  const rows = aggregateRuns(report.runs);
   const main: Where = { users: 5000, nodes: 2, bodyBytes: 100 };
-  const user = find(report, 'switchboard-user', main);
-  const floor = find(report, 'floor', main);
-  const card = find(report, 'card-literal', main);
+  const user = find(rows, 'switchboard-user', main);
+  const floor = find(rows, 'floor', main);
+  const card = find(rows, 'card-literal', main);
   const cpu = (run: RunResult) => run.full?.cpuMsPer1k;
-  const sbRuns = report.runs.filter((r) => r.system === 'switchboard-user' && r.failures.length === 0 && r.scenario.nodes === 2 && r.scenario.bodyBytes === 100);
+  const sbRuns = rows.filter((r) => r.system === 'switchboard-user' && r.failures.length === 0 && r.scenario.nodes === 2 && r.scenario.bodyBytes === 100);
   const smallest = sbRuns.reduce<RunResult | undefined>((a, r) => (a === undefined || r.scenario.users < a.scenario.users ? r : a), undefined);
   const largest = sbRuns.reduce<RunResult | undefined>((a, r) => (a === undefined || r.scenario.users > a.scenario.users ? r : a), undefined);
-  const maxNodes = Math.max(...report.runs.map((r) => r.scenario.nodes));
+  const maxNodes = Math.max(...rows.map((r) => r.scenario.nodes));
   const bus = (system: SystemName, expected: (nodes: number) => number): Check => {
-    const run = find(report, system, { users: 5000, nodes: maxNodes, bodyBytes: 100 });
+    const run = find(rows, system, { users: 5000, nodes: maxNodes, bodyBytes: 100 });
     const value = run?.full?.busDeliveriesPerMessage;
     const want = run === undefined ? undefined : expected(run.scenario.nodes);
     return {
