@@ -15,11 +15,10 @@ export interface BusEvents {
   /** A message for a user this node holds (in `broadcast` routing: any message). */
   deliver(message: Message): void;
   /**
-   * Messages may have been missed (the pub/sub connection dropped and came back): local
-   * subscriptions must back-fill from their last delivered id — those of `userIds` when given (one
-   * Redis Cluster shard's users), else all.
+   * Messages may have been missed (the pub/sub connection dropped and came back): every local
+   * subscription must back-fill from its last delivered id.
    */
-  resync(userIds?: ReadonlySet<string>): void;
+  resync(): void;
 }
 
 /**

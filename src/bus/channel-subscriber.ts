@@ -5,10 +5,9 @@ export interface SubscriberEvents {
   /**
    * Subscriptions were lost for a while and are in effect again (a connection came back, or channels
    * moved to another Redis primary): messages published meanwhile were missed, and history must
-   * fill the gap. Fires only once the re-subscriptions are in effect. `channels`: the affected ones
-   * when only some were (one cluster shard's), else all.
+   * fill the gap. Fires only once the re-subscriptions are in effect.
    */
-  resync(channels?: ReadonlySet<string>): void;
+  resync(): void;
 }
 
 /**

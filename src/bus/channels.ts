@@ -6,9 +6,6 @@
 export const channels = {
   /** `user` routing: one channel per recipient. */
   user: (userId: string) => `sb:{u:${userId}}:msg`,
-  /** The recipient of a `user` channel, or `undefined` for any other channel (e.g. broadcast). */
-  userOf: (channel: string): string | undefined =>
-    channel.startsWith('sb:{u:') && channel.endsWith('}:msg') ? channel.slice(6, -5) : undefined,
   /** `broadcast` routing: the design card's one channel for every message. */
   broadcast: 'sb:broadcast',
 } as const;

@@ -102,7 +102,7 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
     shard.stale = false;
     if ((await resubscribe(shard, shard.channels)) && backfill) {
       logger.warn({ shard: shard.key }, 'redis pub/sub connection restored: back-filling local subscriptions');
-      events.resync(new Set(shard.channels)); // only this shard's users can have missed anything
+      events.resync();
     }
   };
 
@@ -158,7 +158,7 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
     await Promise.all(connected);
     if (connected.length > 0) {
       logger.warn({}, 'redis pub/sub moved to new primaries: back-filling local subscriptions');
-      events.resync(new Set([...moved.values()].flat()));
+      events.resync();
     }
   };
 

@@ -96,7 +96,7 @@ export function createRedisBus(options: RedisBusOptions): Bus {
       }
       events?.deliver(message);
     },
-    resync: (channelSet) => events?.resync(channelSet === undefined ? undefined : usersOf(channelSet)),
+    resync: () => events?.resync(),
   };
   /** With one server (standalone or Sentinel): the subscriber connection; with a cluster, one per primary. */
   let single: Redis | undefined;
@@ -275,15 +275,4 @@ function fromEntry(toUserId: string, id: string, fields: string[]): Message {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** The users whose channels are in `channelSet`; `undefined` (everyone) if a shared channel is among them. */
-function usersOf(channelSet: ReadonlySet<string>): ReadonlySet<string> | undefined {
-  const users = new Set<string>();
-  for (const channel of channelSet) {
-    const userId = channels.userOf(channel);
-    if (userId === undefined) return undefined;
-    users.add(userId);
-  }
-  return users;
 }

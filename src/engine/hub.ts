@@ -101,14 +101,10 @@ export class Hub {
     for (const stream of streams) stream.push(message);
   }
 
-  /** The bus may have missed messages: local streams (of `userIds`, or all) back-fill from their last id. */
-  resync(userIds?: ReadonlySet<string>): void {
-    const affected =
-      userIds === undefined ? [...this.#sessions.values()] : [...userIds].flatMap((id) => this.#sessions.get(id) ?? []);
-    for (const streams of affected) {
-      this.#metrics?.backfills.inc({ reason: 'resync' }, streams.size);
-      for (const stream of streams) stream.resync();
-    }
+  /** The bus may have missed messages: every local stream back-fills from its last id. */
+  resync(): void {
+    this.#metrics?.backfills.inc({ reason: 'resync' }, this.subscriptionCount);
+    for (const streams of this.#sessions.values()) for (const stream of streams) stream.resync();
   }
 
   /** Ends every stream (node shutdown); their transports see the iterators finish. */
