@@ -9,7 +9,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
-    testTimeout: 30_000,
+    // Generous: CI machines are small and may be busy; tests wait on conditions, never on time.
+    testTimeout: 60_000,
     hookTimeout: 60_000,
     // Integration files start their own redis-server and node processes; two cores, so keep it modest.
     maxWorkers: 2,

@@ -78,7 +78,7 @@ export function subscribeInbox(
     errors: [] as unknown[],
     completed: false,
     probes: 0,
-    waitForCount: (count: number, timeoutMs = 10_000) =>
+    waitForCount: (count: number, timeoutMs = 20_000) =>
       waitFor(`${count} messages (have ${inbox.messages.length})`, () =>
         inbox.messages.length >= count ? inbox.messages : undefined, { timeoutMs }),
     dispose: () => {},

@@ -46,7 +46,7 @@ export async function streamMessages(options: {
 export async function expectExactlyOnceInOrder(
   sent: readonly ReceivedMessage[],
   inboxes: ReadonlyMap<string, ResumingInbox>,
-  timeoutMs = 15_000,
+  timeoutMs = 30_000,
 ): Promise<void> {
   const expected = new Map<string, string[]>();
   for (const message of [...sent].sort((a, b) => compareIds(a.id, b.id))) {

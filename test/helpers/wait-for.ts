@@ -5,7 +5,7 @@
 export async function waitFor<T>(
   what: string,
   check: () => T | Promise<T>,
-  { timeoutMs = 10_000, intervalMs = 20 }: { timeoutMs?: number; intervalMs?: number } = {},
+  { timeoutMs = 20_000, intervalMs = 20 }: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<Exclude<T, false | undefined>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
