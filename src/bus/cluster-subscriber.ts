@@ -5,6 +5,9 @@ import type { ChannelSubscriber, SubscriberEvents } from './channel-subscriber.t
 import { hashSlot } from './hash-slot.ts';
 import { MovedError, ShardConnection } from './shard-connection.ts';
 
+/** How long after moving channels to a new primary the node back-fills once more (see `reconcile`). */
+const MIGRATION_SETTLE_MS = 2_000;
+
 export interface ClusterSubscriberOptions {
   /** The bus's command connection. Its slot map says which primary serves a channel. */
   readonly cluster: Cluster;
@@ -159,6 +162,13 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
     if (connected.length > 0) {
       logger.warn({}, 'redis pub/sub moved to new primaries: back-filling local subscriptions');
       events.resync();
+      // While a slot migrates, the old primary may still take SPUBLISH for it after this node has
+      // moved the channel's subscription to the new one (the slot map can name the new owner before
+      // the old one has given the slot up). Those messages are in history but reached no subscriber
+      // here, and no reconnect will follow to back-fill them: back-fill once more after the handover.
+      setTimeout(() => {
+        if (!closed) events.resync();
+      }, MIGRATION_SETTLE_MS);
     }
   };
 
