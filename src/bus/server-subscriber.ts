@@ -33,14 +33,16 @@ export function createServerSubscriber(options: ServerSubscriberOptions): Channe
     // ioredis emits 'ready' *before* it re-sends SUBSCRIBE for our channels; a PING queued after
     // them answers once they are in effect, and only then may back-fill read history, or a message
     // published in between would be missed by both.
+    // Back-fill even when the PING fails (a timeout on a busy server): a back-fill too early is only
+    // wasted, one never made is a gap; a further drop brings another 'ready' and another back-fill.
     queueMicrotask(() => {
       connection
         .ping()
+        .catch((error: unknown) => logger.warn({ err: describe(error) }, 'redis resubscribe check failed'))
         .then(() => {
           logger.warn({}, 'redis pub/sub connection restored: back-filling local subscriptions');
           events.resync();
-        })
-        .catch((error: unknown) => logger.warn({ err: describe(error) }, 'redis resubscribe check failed'));
+        });
     });
   });
 

@@ -2,7 +2,9 @@ import { expect } from 'vitest';
 import { compareIds } from '../../src/domain/cursor.ts';
 import type { ReceivedMessage } from './graphql-client.ts';
 import { sendReliably, type Attempt } from './reliable-sender.ts';
-import type { ResumingInbox } from './resuming-inbox.ts';
+import type { NodeProcess } from './node-process.ts';
+import { resumingInbox, type ResumingInbox } from './resuming-inbox.ts';
+import { tokenFor } from './tokens.ts';
 import { waitFor } from './wait-for.ts';
 
 /**
@@ -63,4 +65,26 @@ export async function expectExactlyOnceInOrder(
     expect({ user, ids: inbox.messages.map((m) => m.id) }).toEqual({ user, ids: expected.get(user) ?? [] });
     expect(inbox.errors).toEqual([]);
   }
+}
+
+/**
+ * One resuming client per user, spread round robin over `nodes` (each client fails over to the
+ * next node), all starting from a cursor before any send. The caller stops them.
+ */
+export function connectUsers(users: readonly string[], nodes: readonly NodeProcess[]): Map<string, ResumingInbox> {
+  const after = `${Date.now() - 1_000}-0`;
+  const inboxes = new Map<string, ResumingInbox>();
+  users.forEach((user, i) => {
+    const order = [...nodes.slice(i % nodes.length), ...nodes.slice(0, i % nodes.length)];
+    inboxes.set(user, resumingInbox({ wsUrls: order.map((n) => n.wsUrl), token: () => tokenFor(user), after }));
+  });
+  return inboxes;
+}
+
+/** `count` user ids `<prefix>-0` … */
+export const usersNamed = (prefix: string, count: number): string[] => Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+
+/** Prints one figure line for the record (closing notes, docs); assertions decide pass or fail. */
+export function report(name: string, figures: Record<string, unknown>): void {
+  process.stdout.write(`FIGURES ${name} ${JSON.stringify(figures)}\n`);
 }

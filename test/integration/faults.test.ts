@@ -3,8 +3,8 @@ import { startCluster } from '../helpers/cluster.ts';
 import type { NodeProcess } from '../helpers/node-process.ts';
 import type { Attempt } from '../helpers/reliable-sender.ts';
 import type { RedisOptions } from '../helpers/redis-server.ts';
-import { resumingInbox, type ResumingInbox } from '../helpers/resuming-inbox.ts';
-import { expectExactlyOnceInOrder, streamMessages } from '../helpers/stream-load.ts';
+import type { ResumingInbox } from '../helpers/resuming-inbox.ts';
+import { connectUsers, expectExactlyOnceInOrder, report, streamMessages, usersNamed } from '../helpers/stream-load.ts';
 import { tokenFor } from '../helpers/tokens.ts';
 
 /**
@@ -13,10 +13,6 @@ import { tokenFor } from '../helpers/tokens.ts';
  */
 const SCALE = Number(process.env['FAULT_SCALE'] ?? '1');
 
-/** Prints one figure line for the record; the assertions are what make the test pass or fail. */
-function report(name: string, figures: Record<string, unknown>): void {
-  process.stdout.write(`FIGURES ${name} ${JSON.stringify({ scale: SCALE, ...figures })}\n`);
-}
 
 /** Received vs sent per user: how many sent messages never arrived, and how many arrived twice. */
 function tally(sent: readonly { id: string; toUserId: string }[], inboxes: ReadonlyMap<string, ResumingInbox>) {
@@ -43,17 +39,10 @@ async function cluster(count: number, env: Record<string, string>, redisOptions:
   return started;
 }
 
-/** One resuming client per user, users spread over the nodes; all start from a cursor before any send. */
-function connectUsers(prefix: string, count: number, nodes: readonly NodeProcess[]): Map<string, ResumingInbox> {
-  const after = `${Date.now() - 1_000}-0`;
-  const inboxes = new Map<string, ResumingInbox>();
-  for (let i = 0; i < count; i++) {
-    const user = `${prefix}-${i}`;
-    const order = [...nodes.slice(i % nodes.length), ...nodes.slice(0, i % nodes.length)];
-    const inbox = resumingInbox({ wsUrls: order.map((n) => n.wsUrl), token: () => tokenFor(user), after });
-    inboxes.set(user, inbox);
-    running.push(inbox);
-  }
+
+/** Registers every inbox for teardown after the test. */
+function track(inboxes: Map<string, ResumingInbox>): Map<string, ResumingInbox> {
+  running.push(...inboxes.values());
   return inboxes;
 }
 
@@ -61,7 +50,7 @@ describe('failures become "reconnect and resume"', () => {
   it('SIGKILL one of two nodes while 2,000 messages stream to 50 users: every user gets every message once, in order', async () => {
     const { nodes } = await cluster(2, {});
     const [survivor, victim] = nodes as [NodeProcess, NodeProcess];
-    const inboxes = connectUsers('kill', 50 * SCALE, nodes);
+    const inboxes = track(connectUsers(usersNamed('kill', 50 * SCALE), nodes));
     const users = [...inboxes.keys()];
     let alive: readonly NodeProcess[] = nodes;
     let killedAt = 0;
@@ -82,7 +71,7 @@ describe('failures become "reconnect and resume"', () => {
     });
     const sentAt = Date.now();
     await expectExactlyOnceInOrder(sent, inboxes).finally(() =>
-      report('sigkill-node', { ...tally(sent, inboxes), sendMs: sentAt - startedAt, drainedMs: Date.now() - killedAt }),
+      report('sigkill-node', { scale: SCALE, ...tally(sent, inboxes), sendMs: sentAt - startedAt, drainedMs: Date.now() - killedAt }),
     );
     const moved = users.filter((_, i) => i % 2 === 1).map((u) => inboxes.get(u)!.reconnects);
     expect(Math.min(...moved)).toBeGreaterThan(0); // the victim's clients did reconnect
@@ -91,7 +80,7 @@ describe('failures become "reconnect and resume"', () => {
   it('restarting Redis (AOF, appendfsync always) mid-stream loses no acknowledged send; sends during the outage fail fast with UNAVAILABLE', async () => {
     const timeoutMs = 500;
     const { redis, nodes } = await cluster(2, { SEND_TIMEOUT_MS: String(timeoutMs) }, { aof: true });
-    const inboxes = connectUsers('restart', 20 * SCALE, nodes);
+    const inboxes = track(connectUsers(usersNamed('restart', 20 * SCALE), nodes));
     const attempts: Attempt[] = [];
     let outage: Promise<void> | undefined;
     let restartedAt = 0;
@@ -118,6 +107,7 @@ describe('failures become "reconnect and resume"', () => {
     await outage;
     await expectExactlyOnceInOrder(sent, inboxes).finally(() =>
       report('redis-restart', {
+        scale: SCALE,
         ...tally(sent, inboxes),
         unavailableAnswers: attempts.filter((a) => a.outcome === 'unavailable').length,
         slowestFailureMs: Math.max(0, ...attempts.filter((a) => a.outcome !== 'ok').map((a) => a.ms)),
@@ -132,7 +122,7 @@ describe('failures become "reconnect and resume"', () => {
 
   it('killing only the pub/sub connection mid-stream: the node back-fills and clients see no gap without reconnecting', async () => {
     const { redis, nodes } = await cluster(2, {});
-    const inboxes = connectUsers('pubsub', 10, nodes);
+    const inboxes = track(connectUsers(usersNamed('pubsub', 10), nodes));
     const sent = await streamMessages({
       urls: () => nodes.map((n) => n.url),
       token: await tokenFor('sender'),

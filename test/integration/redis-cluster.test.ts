@@ -6,15 +6,11 @@ import { readMetric } from '../helpers/metrics.ts';
 import { startNode, type NodeProcess } from '../helpers/node-process.ts';
 import type { Attempt } from '../helpers/reliable-sender.ts';
 import { startRedisCluster, type RedisCluster, type Shard } from '../helpers/redis-cluster.ts';
-import { resumingInbox, type ResumingInbox } from '../helpers/resuming-inbox.ts';
-import { expectExactlyOnceInOrder, streamMessages } from '../helpers/stream-load.ts';
+import type { ResumingInbox } from '../helpers/resuming-inbox.ts';
+import { connectUsers, expectExactlyOnceInOrder, report, streamMessages } from '../helpers/stream-load.ts';
 import { tokenFor } from '../helpers/tokens.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
-/** Prints one figure line for the record; the assertions are what make the test pass or fail. */
-function report(name: string, figures: Record<string, unknown>): void {
-  process.stdout.write(`FIGURES ${name} ${JSON.stringify(figures)}\n`);
-}
 
 // One cluster for the file (3 primaries with a replica each, AOF fsynced on every write); the
 // failover test runs last because it changes which processes are primaries.
@@ -52,21 +48,15 @@ async function usersOnEveryShard(prefix: string, perShard: number): Promise<stri
   return picked;
 }
 
-/** One resuming client per user, spread over the nodes, all starting from a cursor before any send. */
-function connectUsers(users: readonly string[], nodes: readonly NodeProcess[]): Map<string, ResumingInbox> {
-  const after = `${Date.now() - 1_000}-0`;
-  const inboxes = new Map<string, ResumingInbox>();
-  users.forEach((user, i) => {
-    const order = [...nodes.slice(i % nodes.length), ...nodes.slice(0, i % nodes.length)];
-    const inbox = resumingInbox({ wsUrls: order.map((n) => n.wsUrl), token: () => tokenFor(user), after });
-    inboxes.set(user, inbox);
-    running.push(inbox);
-  });
-  return inboxes;
-}
 
 const busDeliveries = async (nodes: readonly NodeProcess[]) =>
   (await Promise.all(nodes.map((node) => readMetric(node.url, 'switchboard_bus_messages_received_total')))).reduce((a, b) => a + b, 0);
+
+/** Registers every inbox for teardown after the test. */
+function track(inboxes: Map<string, ResumingInbox>): Map<string, ResumingInbox> {
+  running.push(...inboxes.values());
+  return inboxes;
+}
 
 describe('Redis Cluster, ROUTING=user: sharded pub/sub', () => {
   it('hashSlot agrees with CLUSTER KEYSLOT (hash tags, empty and unclosed braces, non-ASCII ids)', async () => {
@@ -109,14 +99,11 @@ describe('Redis Cluster, ROUTING=user: sharded pub/sub', () => {
     expect((await busDeliveries(nodes)) - before).toBe(users.length); // 1.0 Redis delivery per message
   });
 
-  // One retry: twice under heavy load (load average 7+) this lost messages published on a slot's old
-  // primary during the handover, before the delayed back-fill in cluster-subscriber.ts existed; a loss
-  // that repeats still fails the test.
-  it('moving slots while messages stream (MIGRATE, SETSLOT): every user still gets every message once, in order', { retry: 1 }, async () => {
+  it('moving slots while messages stream (MIGRATE, SETSLOT): every user still gets every message once, in order', async () => {
     const nodes = await startNodes(3);
     const byShard = await usersOnEveryShard('reshard', 4);
     const users = byShard.flat();
-    const inboxes = connectUsers(users, nodes);
+    const inboxes = track(connectUsers(users, nodes));
     const shards = await cluster.shards();
     // The first user of every shard moves to the next shard's primary.
     const moves = byShard.map((group, i) => ({ slot: slotOf(group[0] as string), to: (shards[(i + 1) % shards.length] as Shard).primary }));
@@ -146,7 +133,7 @@ describe('Redis Cluster, ROUTING=user: sharded pub/sub', () => {
     const timeoutMs = 1000;
     const nodes = await startNodes(4, { SEND_TIMEOUT_MS: String(timeoutMs), REDIS_WAIT_REPLICAS: '1' });
     const users = (await usersOnEveryShard('failover', 6)).flat();
-    const inboxes = connectUsers(users, nodes);
+    const inboxes = track(connectUsers(users, nodes));
     const [victim] = await cluster.shards();
     const attempts: Attempt[] = [];
     let outage: Promise<void> | undefined;

@@ -2,15 +2,11 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startNode, type NodeProcess } from '../helpers/node-process.ts';
 import type { Attempt } from '../helpers/reliable-sender.ts';
 import { startRedisSentinels, type RedisSentinelSet, type SentinelData } from '../helpers/redis-sentinel.ts';
-import { resumingInbox, type ResumingInbox } from '../helpers/resuming-inbox.ts';
-import { expectExactlyOnceInOrder, streamMessages } from '../helpers/stream-load.ts';
+import type { ResumingInbox } from '../helpers/resuming-inbox.ts';
+import { connectUsers, expectExactlyOnceInOrder, report, streamMessages, usersNamed } from '../helpers/stream-load.ts';
 import { tokenFor } from '../helpers/tokens.ts';
 import { describeDelivery, HISTORY_LIMIT } from './delivery-suite.ts';
 
-/** Prints one figure line for the record; the assertions are what make the test pass or fail. */
-function report(name: string, figures: Record<string, unknown>): void {
-  process.stdout.write(`FIGURES ${name} ${JSON.stringify(figures)}\n`);
-}
 
 // One primary + replica + three sentinels for the whole file (AOF on); tests fail over, so the
 // primary changes from test to test.
@@ -37,19 +33,6 @@ async function startNodes(count: number, env: Record<string, string> = {}, stopA
   return nodes;
 }
 
-/** One resuming client per user, spread over the nodes, all starting from a cursor before any send. */
-function connectUsers(prefix: string, count: number, nodes: readonly NodeProcess[]): Map<string, ResumingInbox> {
-  const after = `${Date.now() - 1_000}-0`;
-  const inboxes = new Map<string, ResumingInbox>();
-  for (let i = 0; i < count; i++) {
-    const user = `${prefix}-${i}`;
-    const order = [...nodes.slice(i % nodes.length), ...nodes.slice(0, i % nodes.length)];
-    const inbox = resumingInbox({ wsUrls: order.map((n) => n.wsUrl), token: () => tokenFor(user), after });
-    inboxes.set(user, inbox);
-    running.push(inbox);
-  }
-  return inboxes;
-}
 
 /** The names of the connections a data server has, e.g. `switchboard-sub`. */
 /** The connections of the three nodes: the bus's (pub, sub) and presence's (commands, events). */
@@ -71,12 +54,18 @@ describeDelivery('redis sentinel (primary + replica + 3 sentinels), ROUTING=user
   return { nodes, stop: async () => void (await Promise.all(nodes.map((node) => node.stop()))) };
 });
 
+/** Registers every inbox for teardown after the test. */
+function track(inboxes: Map<string, ResumingInbox>): Map<string, ResumingInbox> {
+  running.push(...inboxes.values());
+  return inboxes;
+}
+
 describe('Redis Sentinel failover', () => {
   it('SENTINEL FAILOVER mid-stream (AOF, REDIS_WAIT_REPLICAS=1): sends fail fast with UNAVAILABLE or succeed, nothing acknowledged is lost, every connection moves to the new primary', async () => {
     const set = await sentinels();
     const timeoutMs = 1000;
     const nodes = await startNodes(3, { SEND_TIMEOUT_MS: String(timeoutMs), REDIS_WAIT_REPLICAS: '1' });
-    const inboxes = connectUsers('failover', 20, nodes);
+    const inboxes = track(connectUsers(usersNamed('failover', 20), nodes));
     const old = await set.primary();
     const attempts: Attempt[] = [];
     let failover: Promise<SentinelData> | undefined;
@@ -106,7 +95,7 @@ describe('Redis Sentinel failover', () => {
   it('an unannounced failover (no +switch-master reaches the nodes) to a new primary while the old one is frozen (SIGSTOP, never demoted) leaves no subscriber behind: messages arrive live and every node stays ready', async () => {
     const set = await sentinels();
     const nodes = await startNodes(3);
-    const inboxes = connectUsers('stuck', 12, nodes);
+    const inboxes = track(connectUsers(usersNamed('stuck', 12), nodes));
     const old = await set.primary();
     // The nodes' +switch-master listeners are gone (ioredis retries them after a minute), the new
     // primary is promoted, and the old one is frozen before the sentinels can reconfigure it: a
