@@ -170,7 +170,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
           'USING THE FIXED DEVELOPMENT JWT SECRET: anyone can mint tokens at POST /dev/token. Set JWT_SECRET or JWT_JWKS_URL for real use.',
         );
       }
-      await bus.start({ deliver: (message) => hub.deliver(message), resync: () => hub.resync() });
+      await bus.start({ deliver: (message) => hub.deliver(message), resync: () => hub.resync(), suspend: () => hub.hold() });
       await presence.start();
       logger.info(
         { bus: config.redis?.kind ?? 'memory', routing: config.routing },

@@ -19,6 +19,11 @@ export interface BusEvents {
    * subscription must back-fill from its last delivered id.
    */
   resync(): void;
+  /**
+   * Live delivery stopped (the pub/sub connection dropped): hold local subscriptions until `resync`,
+   * so a message delivered after the reconnect cannot overtake one missed meanwhile.
+   */
+  suspend?(): void;
 }
 
 /**

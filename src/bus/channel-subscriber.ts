@@ -8,6 +8,8 @@ export interface SubscriberEvents {
    * fill the gap. Fires only once the re-subscriptions are in effect.
    */
   resync(): void;
+  /** The subscriptions are not in effect (the connection dropped); `resync` follows once they are. */
+  suspend?(): void;
 }
 
 /**

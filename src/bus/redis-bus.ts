@@ -97,6 +97,7 @@ export function createRedisBus(options: RedisBusOptions): Bus {
       events?.deliver(message);
     },
     resync: () => events?.resync(),
+    suspend: () => events?.suspend?.(),
   };
   /** With one server (standalone or Sentinel): the subscriber connection; with a cluster, one per primary. */
   let single: Redis | undefined;

@@ -25,6 +25,9 @@ export function createServerSubscriber(options: ServerSubscriberOptions): Channe
   const subscriptionIds = new Map<string, number>();
   let connectedOnce = false;
 
+  connection.on('close', () => {
+    if (connectedOnce) events.suspend?.();
+  });
   connection.on('ready', () => {
     if (!connectedOnce) {
       connectedOnce = true;

@@ -102,6 +102,11 @@ export class Hub {
   }
 
   /** The bus may have missed messages: every local stream back-fills from its last id. */
+  /** The bus lost its subscription: every local stream holds live delivery until `resync`. */
+  hold(): void {
+    for (const streams of this.#sessions.values()) for (const stream of streams) stream.hold();
+  }
+
   resync(): void {
     this.#metrics?.backfills.inc({ reason: 'resync' }, this.subscriptionCount);
     for (const streams of this.#sessions.values()) for (const stream of streams) stream.resync();

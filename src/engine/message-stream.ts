@@ -62,6 +62,8 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
   #catchingUp = true;
   /** Set when live delivery may have a gap since the current read began. */
   #stale = false;
+  /** Live delivery has a gap since the bus lost its subscription: emit nothing live until `resync`. */
+  #held = false;
   #page: Message[] = [];
   #live: Message[] = [];
   #wake: (() => void) | undefined;
@@ -110,9 +112,19 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
   /** Live delivery may have missed messages: catch up from the last emitted id. */
   resync(): void {
     if (this.#done) return;
+    this.#held = false;
     this.#catchingUp = true;
     this.#stale = true;
     this.#notify();
+  }
+
+  /**
+   * The bus lost its subscription (the pub/sub connection dropped): hold live delivery — buffer, emit
+   * nothing live — until `resync`, which back-fills from the last emitted id first.
+   */
+  hold(): void {
+    if (this.#done) return;
+    this.#held = true;
   }
 
   /** Yields `error` next (ahead of anything buffered), then ends; e.g. a slow consumer is cut off. */
@@ -132,6 +144,11 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
       }
       const fromPage = this.#page.shift();
       if (fromPage !== undefined) return this.#emit(fromPage);
+      if (this.#held) {
+        // A later live message must not move the cursor past one missed while the bus was away.
+        await new Promise<void>((resolve) => (this.#wake = resolve));
+        continue;
+      }
       if (this.#catchingUp) {
         const error = await this.#readPageRetrying();
         if (error !== undefined && !this.#done) {

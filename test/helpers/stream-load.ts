@@ -56,11 +56,21 @@ export async function expectExactlyOnceInOrder(
     ids.push(message.id);
     expected.set(message.toUserId, ids);
   }
-  await waitFor(
-    'every user to receive everything sent to them',
-    () => [...inboxes].every(([user, inbox]) => inbox.messages.length >= (expected.get(user)?.length ?? 0)),
-    { timeoutMs },
-  );
+  const complete = () => [...inboxes].every(([user, inbox]) => inbox.messages.length >= (expected.get(user)?.length ?? 0));
+  await waitFor('every user to receive everything sent to them', complete, { timeoutMs }).catch((error: unknown) => {
+    // Say who is short, by how much, and what they saw, so a failure can be diagnosed from the log.
+    const short = [...inboxes]
+      .filter(([user, inbox]) => inbox.messages.length < (expected.get(user)?.length ?? 0))
+      .map(([user, inbox]) => ({
+        user,
+        received: inbox.messages.length,
+        expected: expected.get(user)?.length ?? 0,
+        firstMissing: expected.get(user)?.find((id) => !inbox.messages.some((m) => m.id === id)),
+        reconnects: inbox.reconnects,
+        errors: inbox.errors.length,
+      }));
+    throw new Error(`Not every user received everything: ${JSON.stringify(short.slice(0, 5))} (${short.length} users short)`, { cause: error });
+  });
   for (const [user, inbox] of inboxes) {
     expect({ user, ids: inbox.messages.map((m) => m.id) }).toEqual({ user, ids: expected.get(user) ?? [] });
     expect(inbox.errors).toEqual([]);
