@@ -90,6 +90,23 @@ describe('MessageStream', () => {
     expect(await take(2)).toEqual(['missed 1', 'missed 2']);
   });
 
+  it('holds live delivery from a bus drop until resync, so a later message cannot overtake a missed one', async () => {
+    const { bus, stream, take } = await setup();
+    stream.startAt(await bus.tail('bob'), false);
+    stream.hold(); // the pub/sub connection dropped
+    const saved = stream.push.bind(stream);
+    stream.push = () => {};
+    await bus.send(draft('missed while away'));
+    stream.push = saved;
+    await bus.send(draft('live after the reconnect')); // reaches the stream live, held
+    const next = stream.next();
+    const pending = Symbol('pending');
+    expect(await Promise.race([next, new Promise((resolve) => setTimeout(() => resolve(pending), 20))])).toBe(pending);
+    stream.resync();
+    expect(((await next).value as Message).body).toBe('missed while away');
+    expect(await take(1)).toEqual(['live after the reconnect']);
+  });
+
   it('retries reads while the bus is briefly unavailable', async () => {
     const { bus, stream, take, reads, failNextReads } = await setup({ retryWindowMs: 5_000 });
     const start = await bus.tail('bob');
