@@ -25,6 +25,8 @@ function owner(url: string, functionName: string): string {
     return parts[0]?.startsWith('@') === true ? `${parts[0]}/${parts[1] ?? ''}` : (parts[0] ?? url);
   }
   if (url.startsWith('node:')) return url;
+  const bench = url.indexOf('/bench/dist/');
+  if (bench >= 0) return `bench ${url.slice(bench + '/bench/dist/'.length)}`;
   const dist = url.indexOf('/dist/');
   return dist >= 0 ? `switchboard ${url.slice(dist + 1)}` : url;
 }

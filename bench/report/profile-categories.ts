@@ -12,6 +12,7 @@ const RULES: ReadonlyArray<readonly [category: string, test: (owner: string, fn:
   ['Redis client (ioredis, graphql-redis-subscriptions)', (o) => /^(ioredis|@ioredis\/|graphql-redis-subscriptions|redis-parser|denque|cluster-key-slot|standard-as-callback)$/u.test(o)],
   ['ws', (o) => o === 'ws'],
   ['switchboard code', (o) => o.startsWith('switchboard ')],
+  ['reference server code (bench/)', (o) => o.startsWith('bench ')],
   ['promise and event machinery', (o, f) => o === 'node:events' || o === 'node:internal/process/task_queues' || o === 'node:internal/timers' || (o === '(native)' && f === 'runMicrotasks') || o === '@repeaterjs/repeater'],
   ['sockets and buffers (node:net, node:buffer)', (o) => /^node:(net|buffer|internal\/stream_base_commons|internal\/buffer)/u.test(o)],
   ['logging (pino)', (o) => /^(pino|sonic-boom|pino-std-serializers|fast-redact|quick-format-unescaped|safe-stable-stringify)$/u.test(o)],
