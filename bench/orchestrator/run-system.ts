@@ -114,7 +114,11 @@ async function execute(
   result.probeMs = Math.max(...probed.map((reply) => reply.ms));
   result.probed = probed.reduce((total, reply) => total + reply.probed, 0);
   const missing = probed.flatMap((reply) => reply.missing);
-  if (missing.length > 0) throw new Error(`subscriptions never went live for ${missing.slice(0, 5).join(', ')}`);
+  if (missing.length > 0) {
+    throw new Error(
+      `probes to ${missing.length} users (e.g. ${missing.slice(0, 3).join(', ')}) did not arrive within 240 s: their subscriptions were not live, or the system is too slow to deliver them`,
+    );
+  }
   await sleep(1000);
   result.rssAfterKib = totalRssKib(nodePids);
   result.rssPerUserKib = (result.rssAfterKib - result.rssBeforeKib) / scenario.users;
