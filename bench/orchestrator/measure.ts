@@ -98,8 +98,10 @@ export async function measurePhase(
 export function phaseFailures(phase: PhaseSummary): string[] {
   const label = phase.kind === 'full' ? 'full-speed' : 'fixed-rate';
   const failures: string[] = [];
-  if (phase.delivered !== phase.sent) {
+  if (phase.delivered < phase.sent) {
     failures.push(`${label}: DELIVERED ${phase.delivered} != SENT ${phase.sent} (${phase.sent - phase.delivered} missing${phase.drained ? '' : ', not drained in time'})`);
+  } else if (phase.delivered > phase.sent) {
+    failures.push(`${label}: DELIVERED ${phase.delivered} != SENT ${phase.sent} (${phase.delivered - phase.sent} delivered although their send failed)`);
   }
   if (phase.sendErrors > 0) failures.push(`${label}: ${phase.sendErrors} sends failed`);
   if (phase.duplicates > 0) failures.push(`${label}: ${phase.duplicates} duplicate deliveries`);

@@ -40,7 +40,9 @@ export function switchboardRevision(): string {
   const git = (...args: string[]) => execFileSync('git', ['-C', dirname(switchboardMain), ...args], { encoding: 'utf8' }).trim();
   try {
     const dirty = git('status', '--porcelain', '--', '../src') !== '';
-    return `${switchboardMain} built from ${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted src/ changes' : ''}`;
+    const head = git('rev-parse', '--short', 'HEAD');
+    const src = git('log', '-1', '--format=%h %s', '--', '../src').slice(0, 100);
+    return `${switchboardMain} built from ${head}${dirty ? ' + uncommitted src/ changes' : ''} (src/ last changed in ${src})`;
   } catch {
     return `${switchboardMain} (no git checkout)`;
   }

@@ -61,7 +61,10 @@ export function aggregateRuns(runs: readonly RunResult[]): RunResult[] {
     }
     const full = medianPhase(group.flatMap((run) => (run.full === undefined ? [] : [run.full])));
     const rate = medianPhase(group.flatMap((run) => (run.rate === undefined ? [] : [run.rate])));
-    const skipped = group.map((run) => run.rateSkipped).find((reason) => reason !== undefined);
+    // The reason of the run closest to the median full-speed throughput (it quotes that figure).
+    const skipped = group
+      .filter((run) => run.rateSkipped !== undefined)
+      .sort((a, b) => Math.abs((a.full?.throughput ?? 0) - (full?.throughput ?? 0)) - Math.abs((b.full?.throughput ?? 0) - (full?.throughput ?? 0)))[0]?.rateSkipped;
     rows.push({
       system: first.system,
       scenario: first.scenario,

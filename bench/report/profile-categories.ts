@@ -3,11 +3,11 @@
  * lives (its package or Node module) and, for native frames, by name. First matching rule wins.
  */
 const RULES: ReadonlyArray<readonly [category: string, test: (owner: string, fn: string) => boolean]> = [
-  ['JWT verification (jose + WebCrypto)', (o) => o === 'jose' || o.startsWith('node:internal/crypto') || o === 'node:internal/per_context/domexception' || o === 'node:internal/worker/js_transferable'],
+  ['JWT verification (jose + WebCrypto)', (o) => o === 'jose' || o.startsWith('node:internal/crypto') || o === 'node:internal/worker/js_transferable'],
   ['garbage collection', (o) => o === '(garbage collector)'],
   ['socket writes (native)', (o, f) => o === '(native)' && /^write/u.test(f)],
   ['JSON (native)', (o, f) => o === '(native)' && (f === 'parse' || f === 'stringify')],
-  ['HTTP adapter (@whatwg-node, node:http, streams, AbortSignal)', (o) => o.startsWith('@whatwg-node/') || /^node:(_http|internal\/streams|internal\/abort_controller|internal\/event_target|internal\/webstreams)/u.test(o)],
+  ['HTTP adapter (@whatwg-node, node:http, streams, AbortSignal + its DOMException)', (o) => o.startsWith('@whatwg-node/') || o === 'node:internal/per_context/domexception' || /^node:(_http|internal\/streams|internal\/abort_controller|internal\/event_target|internal\/webstreams)/u.test(o)],
   ['GraphQL (yoga, envelop, graphql-tools, graphql, graphql-ws, armor, scalars)', (o) => /^(graphql-yoga|@envelop\/|@graphql-tools\/|@graphql-yoga\/|graphql$|graphql-ws|graphql-scalars|@escape\.tech\/)/u.test(o)],
   ['Redis client (ioredis, graphql-redis-subscriptions)', (o) => /^(ioredis|@ioredis\/|graphql-redis-subscriptions|redis-parser|denque|cluster-key-slot|standard-as-callback)$/u.test(o)],
   ['ws', (o) => o === 'ws'],
