@@ -126,7 +126,8 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     presence,
     presencePolicy: deps.presencePolicy ?? anyAuthenticatedUser,
   };
-  const verify = withVerificationCache(createVerifier({ ...config, clockSkewSeconds: security.clockSkewSeconds }));
+  const verifier = createVerifier({ ...config, clockSkewSeconds: security.clockSkewSeconds });
+  const verify = config.jwtCacheEntries === 0 ? verifier : withVerificationCache(verifier, Date.now, config.jwtCacheEntries);
   const development = config.jwt.kind === 'dev';
   const yoga = createHttpTransport({
     services,

@@ -38,6 +38,8 @@ export interface Config {
   readonly jwt: JwtKeySource;
   readonly jwtIssuer: string | undefined;
   readonly jwtAudience: string | undefined;
+  /** Verified tokens remembered per node (0: verify every time). */
+  readonly jwtCacheEntries: number;
   readonly nodeId: string;
   readonly logLevel: LogLevel;
   readonly maxMessageBytes: number;
@@ -87,6 +89,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; description: string
   { name: 'JWT_JWKS_URL', description: 'http(s) URL of a JWKS; RS256/ES256/EdDSA keys.' },
   { name: 'JWT_ISSUER', description: "Required 'iss' claim, when set." },
   { name: 'JWT_AUDIENCE', description: "Required 'aud' claim, when set." },
+  { name: 'JWT_CACHE_ENTRIES', description: 'Verified tokens remembered per node until they expire; 0 verifies every time. Default 100000.' },
   { name: 'NODE_ID', description: 'Name of this node in logs and the nodeId query. Default random.' },
   { name: 'LOG_LEVEL', description: 'fatal|error|warn|info|debug|trace|silent. Default info.' },
   { name: 'MAX_MESSAGE_BYTES', description: 'Largest message body in UTF-8 bytes. Default 4096.' },
@@ -123,6 +126,7 @@ export function parseConfig(env: Env, randomId: () => string = () => crypto.rand
     jwt: parseJwtKeySource(read, production),
     jwtIssuer: read('JWT_ISSUER'),
     jwtAudience: read('JWT_AUDIENCE'),
+    jwtCacheEntries: parseInteger(read, 'JWT_CACHE_ENTRIES', 100_000, 0, 10_000_000),
     nodeId: read('NODE_ID') ?? `node-${randomId()}`,
     logLevel: parseChoice(read, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     maxMessageBytes: parseInteger(read, 'MAX_MESSAGE_BYTES', 4096, 1, 1024 * 1024),
