@@ -70,7 +70,7 @@ export function parseOptions(argv: readonly string[]): Options {
   const scenarios: Scenario[] = [];
   for (const users of intList('users', values.users ?? p.users)) {
     for (const nodes of intList('nodes', values.nodes ?? p.nodes)) {
-      for (const bodyBytes of intList('body', values.body ?? p.body)) scenarios.push({ users, nodes, bodyBytes, history: 'off' });
+      for (const bodyBytes of intList('body', values.body ?? p.body)) scenarios.push({ users, nodes, bodyBytes });
     }
   }
   const settings: Settings = {

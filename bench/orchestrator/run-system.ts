@@ -66,7 +66,6 @@ async function execute(
   result: RunResult,
   cleanups: Array<() => Promise<void>>,
 ): Promise<void> {
-  if (scenario.history === 'on') throw new Error('history on is not supported yet');
   const system = SYSTEMS[name];
   // The smoke preset does not wait: it checks delivery, not speed, and may run beside a test suite.
   result.busyBeforeStart = settings.quietWaitSeconds > 0 ? await waitForQuiet(QUIET_SHARE, settings.quietWaitSeconds * 1000) : 0;

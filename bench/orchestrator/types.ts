@@ -6,11 +6,6 @@ export interface Scenario {
   readonly users: number;
   readonly nodes: number;
   readonly bodyBytes: number;
-  /**
-   * Message history (issue "guarantees"). Switchboard has no history yet, so only 'off' runs; when
-   * it lands, map 'on' to the node environment in `run-system.ts` and add it to the matrix.
-   */
-  readonly history: 'off' | 'on';
 }
 
 /** Everything that shapes the load, identical for every system in one report. */

@@ -17,7 +17,7 @@ const HEADER = [
 ];
 
 export const scenarioLabel = (s: Scenario): string =>
-  `${users(s.users)} · ${s.nodes} · ${bytes(s.bodyBytes)}${s.history === 'on' ? ' · history' : ''}`;
+  `${users(s.users)} · ${s.nodes} · ${bytes(s.bodyBytes)}`;
 
 function row(run: RunResult): string[] {
   const full = run.full;
