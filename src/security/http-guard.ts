@@ -37,7 +37,6 @@ export async function guardRequest(
     const { status, message } = originRefusal(origin ?? '');
     return errorResponse(status, message, { code: 'FORBIDDEN' });
   }
-  if (request.body === null) return request;
   const max = limits.maxPayloadBytes;
   const tooLarge = (length: string) =>
     errorResponse(413, `Cannot read request: the body is larger than ${max} bytes: current length ${length}`, {
@@ -46,9 +45,16 @@ export async function guardRequest(
     });
   const declared = request.headers.get('content-length');
   if (declared !== null) {
+    // node:http and Deno refuse a malformed Content-Length themselves; this keeps the rule here too.
+    if (!/^\d+$/u.test(declared)) {
+      return errorResponse(400, `Cannot read request: invalid Content-Length: current value '${declared.slice(0, 40)}'`, { code: 'BAD_REQUEST' });
+    }
     // node:http frames the body by Content-Length, so a declared length within the limit is the length.
     return Number(declared) > max ? tooLarge(declared) : request;
   }
+  // Only now: on Node, `request.body` wraps the request stream in a web stream, work a send with a
+  // Content-Length (every GraphQL client sends one) does not need.
+  if (request.body === null) return request;
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let length = 0;

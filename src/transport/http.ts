@@ -45,6 +45,11 @@ export function createHttpTransport(options: HttpOptions): Yoga {
     // Validation results are kept per cached document, so this bounds both (security/bounded-cache.ts).
     parserAndValidationCache: { documentCache: boundedCache(256), errorCache: boundedCache(64) },
     landingPage: false,
+    // The body limit is MAX_PAYLOAD_BYTES, enforced before yoga by `guardRequest` (by Content-Length,
+    // or by reading at most that much of a chunked body). Yoga's own limit would pipe every request
+    // body through one more TransformStream and Request (a stream pipeline, an AbortController and
+    // the DOMException its abort makes, per send): about a tenth of a node's CPU per message.
+    maxRequestBodySize: false,
     graphiql: options.graphiql ? { subscriptionsProtocol: 'WS' } : false,
     logging: {
       debug: (...args) => logger.debug({ args }, 'yoga'),
