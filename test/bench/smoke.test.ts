@@ -1,0 +1,65 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYSTEM_NAMES } from '../../bench/orchestrator/systems.ts';
+import type { Report } from '../../bench/orchestrator/types.ts';
+
+// The benchmark's smoke preset (`npm run bench:smoke`), as CI runs it: real redis-server, node
+// processes of every system and load processes, a few hundred users for a few seconds. It checks that
+// the suite runs and reports, and that every system delivered every message exactly once to its
+// recipient; the figures themselves are never asserted (this machine's timings are not a contract).
+
+const run = promisify(execFile);
+let out: string;
+
+beforeAll(() => {
+  // src/ is compiled by the global setup; the suite compiles to bench/dist.
+  execFileSync('npx', ['tsc', '-p', 'bench/tsconfig.json'], { stdio: 'inherit' });
+  out = mkdtempSync(join(tmpdir(), 'switchboard-bench-smoke-'));
+}, 120_000);
+
+afterAll(() => {
+  if (out !== undefined) rmSync(out, { recursive: true, force: true });
+});
+
+describe('bench:smoke', () => {
+  it('runs every system, delivers every message once to its recipient, and writes the JSON and Markdown report', async () => {
+    const { stdout } = await run('node', ['bench/dist/run.js', '--preset', 'smoke', '--out', out], {
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 280_000,
+    });
+    const files = readdirSync(out);
+    const json = files.find((file) => /^smoke-.*\.json$/u.test(file));
+    const markdown = files.find((file) => /^smoke-.*\.md$/u.test(file));
+    expect(json, `report files in ${out}: ${files.join(', ')}`).toBeDefined();
+    expect(markdown).toBeDefined();
+
+    const report = JSON.parse(readFileSync(join(out, json as string), 'utf8')) as Report;
+    expect(report.runs.map((r) => r.system).sort()).toEqual([...SYSTEM_NAMES].sort());
+    for (const result of report.runs) {
+      const label = `${result.system}: ${result.failures.join('; ')}`;
+      expect(result.failures, label).toEqual([]);
+      for (const phase of [result.full, result.rate]) {
+        expect(phase, label).toBeDefined();
+        if (phase === undefined) continue;
+        expect(phase.sent, label).toBeGreaterThan(0);
+        expect(phase.delivered, label).toBe(phase.sent);
+        expect([phase.sendErrors, phase.duplicates, phase.misrouted], label).toEqual([0, 0, 0]);
+        expect(phase.cpuMsPer1k, label).toBeGreaterThan(0);
+      }
+      expect(result.rssPerUserKib, label).toEqual(expect.any(Number));
+    }
+    // Redis deliveries per message, from the nodes' own counters: one per message with user routing,
+    // one per node with broadcast routing (2 nodes in the smoke scenario).
+    const bus = (system: string) => report.runs.find((r) => r.system === system)?.full?.busDeliveriesPerMessage;
+    expect(bus('switchboard-user')).toBeCloseTo(1, 1);
+    expect(bus('switchboard-broadcast')).toBeCloseTo(2, 1);
+
+    const table = readFileSync(join(out, markdown as string), 'utf8');
+    for (const system of SYSTEM_NAMES) expect(table).toContain(system);
+    expect(stdout).toContain(`report: ${join(out, json as string).replace(/\.json$/u, '')}`);
+  }, 300_000);
+});
