@@ -63,7 +63,7 @@ type Scripted = RedisConnection & {
 export function createRedisBus(options: RedisBusOptions): Bus {
   const { target, routing, limits, logger, metrics } = options;
   const timeouts = { commandTimeoutMs: options.commandTimeoutMs };
-  const publisher = createRedisConnection(target, { ...timeouts, name: 'switchboard-pub', autoPipelining: true }) as Scripted;
+  const publisher = createRedisConnection(target, { ...timeouts, name: 'switchboard-pub' }) as Scripted;
   publisher.defineCommand('sbSend', { numberOfKeys: 4, lua: SEND_SCRIPT });
   publisher.defineCommand('sbPublish', { numberOfKeys: 2, lua: PUBLISH_SCRIPT });
   publisher.defineCommand('sbRead', { numberOfKeys: 2, lua: READ_SCRIPT });

@@ -26,7 +26,9 @@ describe('REDIS_WAIT_REPLICAS: a send is acknowledged and published only once a 
       routing: 'user',
       limits: { maxPerUser: 100, ttlMs: 60_000, idempotencyTtlMs: 60_000 },
       logger: silentLogger,
-      commandTimeoutMs: 500,
+      // Not shorter: on a busy CI machine (the benchmark smoke test beside it) a healthy first send
+      // — script load, append, WAIT — has taken more than 500 ms.
+      commandTimeoutMs: 2000,
       waitReplicas: 1,
     });
     await bus.start({ deliver: (message) => delivered.push(message), resync: () => {} });
@@ -45,7 +47,8 @@ describe('REDIS_WAIT_REPLICAS: a send is acknowledged and published only once a 
     await waitFor('the primary to lose its replica', async () => (await primary.client.info('replication')).includes('connected_slaves:0'));
     const startedAt = Date.now();
     await expect(bus.send(draft('bob', 'not yet replicated'), 'key-1')).rejects.toBeInstanceOf(BusUnavailableError);
-    expect(Date.now() - startedAt).toBeLessThan(2_000);
+    // Fails within the send timeout (2 s), not after some longer retry: bounded, with room for a busy machine.
+    expect(Date.now() - startedAt).toBeLessThan(6_000);
     // Stored (a reader of history sees it), but not published while unconfirmed.
     expect((await bus.read('bob', first.id, 10)).items.map((m) => m.body)).toEqual(['not yet replicated']);
     await new Promise((resolve) => setTimeout(resolve, 200));
