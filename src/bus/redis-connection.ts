@@ -9,11 +9,6 @@ export interface RedisConnectionOptions {
   readonly name: string;
   /** A command Redis has not answered in this time fails. */
   readonly commandTimeoutMs: number;
-  /**
-   * Commands issued in one tick go out in one write (ioredis' auto-pipelining): under load, many
-   * sends share one syscall on the node and one read on Redis. Order on the connection is unchanged.
-   */
-  readonly autoPipelining?: boolean;
 }
 
 /**
@@ -31,7 +26,6 @@ export function serverOptions(options: RedisConnectionOptions): RedisOptions {
     maxRetriesPerRequest: 0,
     lazyConnect: true,
     connectionName: options.name,
-    enableAutoPipelining: options.autoPipelining ?? false,
   };
 }
 
@@ -72,7 +66,7 @@ export function createRedisConnection(target: RedisTarget, options: RedisConnect
     case 'cluster': {
       const cluster = new Cluster(
         target.nodes.map(({ host, port }) => ({ host, port })),
-        { ...clusterOptions(server), enableAutoPipelining: options.autoPipelining ?? false },
+        clusterOptions(server),
       );
       // The cluster opens its per-node connections lazily, on their first command, which with the
       // offline queue off would fail: open each as soon as the cluster learns of its node.
