@@ -20,7 +20,7 @@ const PRESETS = {
   },
   smoke: {
     users: '300', nodes: '2', body: '100',
-    messages: 1000, window: 32, fullSeconds: 3, rate: 200, rateSeconds: 2,
+    messages: 1000, window: 32, fullSeconds: 3, rate: 50, rateSeconds: 2,
     warmupMessages: 100, warmupSeconds: 1, drainSeconds: 10, probeSample: 1000, runTimeoutSeconds: 60, quietWaitSeconds: 0,
   },
 } as const;

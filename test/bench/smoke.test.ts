@@ -42,7 +42,7 @@ describe('bench:smoke', () => {
     const report = JSON.parse(readFileSync(join(out, json as string), 'utf8')) as Report;
     expect(report.runs.map((r) => r.system).sort()).toEqual([...SYSTEM_NAMES].sort());
     for (const result of report.runs) {
-      const label = `${result.system}: ${result.failures.join('; ')}`;
+      const label = `${result.system}: ${[...result.failures, result.rateSkipped ?? ''].join('; ')}`;
       expect(result.failures, label).toEqual([]);
       for (const phase of [result.full, result.rate]) {
         expect(phase, label).toBeDefined();
