@@ -35,8 +35,14 @@ export interface ClusterSubscriberOptions {
  * second, and on MOVED), channels whose slot moved (failover, resharding) are subscribed on their
  * new primary, and once that is in effect the node back-fills every local subscription (`resync`) —
  * the messages published on the new primary before then are in history. A shard connection that
- * drops and comes back re-subscribes its channels and back-fills the same way, per shard; so does one
- * whose server pushed an unsubscribe because a slot migrated away.
+ * drops and comes back re-subscribes its channels and back-fills the same way; so does one whose
+ * server pushed an unsubscribe because a slot migrated away.
+ *
+ * From the moment live delivery may have a gap (a shard connection dropped, channels are about to
+ * move) until every held channel is subscribed again, local subscriptions are held (`suspend`): a
+ * message arriving live on a re-made subscription must not move a client's cursor past one that was
+ * missed meanwhile, which the back-fill would then skip. Holding and back-filling are node-wide, so
+ * a back-fill never ends a hold while another shard still has a gap.
  */
 export function createClusterSubscriber(options: ClusterSubscriberOptions): ChannelSubscriber {
   const { cluster, events, logger } = options;
@@ -44,6 +50,10 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
   /** Every held channel, with its slot and the shard it is subscribed on. */
   const held = new Map<string, { readonly slot: number; shard: ShardConnection }>();
   let closed = false;
+  /** Local subscriptions are held: a back-fill is owed once every held channel is subscribed again. */
+  let suspended = false;
+  /** Re-subscriptions in flight; until they are in effect a back-fill could miss what they bring. */
+  let pending = 0;
 
   const ownerOf = (slot: number): string | undefined => cluster.slots[slot]?.[0];
 
@@ -68,13 +78,13 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
         ready: () => void restore(shard),
         closed: () => {
           if (closed) return;
-          if (shard.channels.size > 0) shard.stale = true;
+          if (shard.channels.size > 0) lose(shard);
           refresh();
         },
         moved: refresh,
         pushed: () => {
           logger.warn({ shard: key }, 'redis pushed an unsubscribe (slot migrated): reconnecting the shard subscriber');
-          shard.stale = true;
+          if (shard.channels.size > 0) lose(shard);
           refresh();
         },
       },
@@ -84,10 +94,46 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
     return shard;
   };
 
+  /** Live delivery of `shard`'s channels has a gap from now on: hold local subscriptions until the back-fill. */
+  const lose = (shard: ShardConnection) => {
+    shard.stale = true;
+    suspend();
+  };
+
+  const suspend = () => {
+    if (suspended) return;
+    suspended = true;
+    events.suspend?.();
+  };
+
+  /** True while every held channel is subscribed on a connected server and no re-subscription is in flight. */
+  const inEffect = (): boolean => {
+    if (pending > 0) return false;
+    for (const shard of shards.values()) if (shard.channels.size > 0 && (shard.stale || !shard.ready)) return false;
+    return true;
+  };
+
+  /**
+   * Back-fills every local subscription, which also ends a hold; while some channel is not subscribed
+   * again yet, does nothing (the attempt that completes it comes back here). `why` is logged.
+   */
+  const resync = (why: string) => {
+    if (closed || !inEffect()) return;
+    suspended = false;
+    logger.warn({}, `${why}: back-filling local subscriptions`);
+    events.resync();
+  };
+
   /** Subscribes `channels` on `shard`; true when all took. Failures leave the shard stale, for another try. */
   const resubscribe = async (shard: ShardConnection, channels: Iterable<string>): Promise<boolean> => {
-    const results = await Promise.allSettled([...channels].map((channel) => shard.subscribe(channel)));
-    const failed = results.filter((result) => result.status === 'rejected').length;
+    pending += 1;
+    let failed: number;
+    try {
+      const results = await Promise.allSettled([...channels].map((channel) => shard.subscribe(channel)));
+      failed = results.filter((result) => result.status === 'rejected').length;
+    } finally {
+      pending -= 1;
+    }
     if (failed === 0) return true;
     shard.stale = true;
     logger.warn({ shard: shard.key, failed }, 'redis shard subscribe incomplete: retrying once the slot map is re-read');
@@ -101,12 +147,8 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
    * the attempt that completes.
    */
   const restore = async (shard: ShardConnection) => {
-    const backfill = shard.stale;
     shard.stale = false;
-    if ((await resubscribe(shard, shard.channels)) && backfill) {
-      logger.warn({ shard: shard.key }, 'redis pub/sub connection restored: back-filling local subscriptions');
-      events.resync();
-    }
+    if ((await resubscribe(shard, shard.channels)) && suspended) resync('redis pub/sub connection restored');
   };
 
   const place = (channel: string, slot: number, shard: ShardConnection) => {
@@ -135,6 +177,8 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
     for (const [channel, { slot, shard }] of held) {
       const owner = ownerOf(slot);
       if (owner === undefined || owner === shard.key) continue;
+      // Messages may already be going to the new primary, unseen here: hold before subscribing there.
+      suspend();
       const target = shardAt(owner);
       place(channel, slot, target);
       moved.set(target, [...(moved.get(target) ?? []), channel]);
@@ -150,7 +194,11 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
     for (const shard of shards.values()) {
       if (shard.stale && !moved.has(shard) && shard.ready) void restore(shard);
     }
-    if (moved.size === 0) return;
+    if (moved.size === 0) {
+      // A hold whose channels were all released, or whose shard left the slot map, is owed its end.
+      if (suspended) resync('redis pub/sub subscriptions in effect again');
+      return;
+    }
     const connected: Array<Promise<boolean>> = [];
     for (const [shard, channels] of moved) {
       // A shard not connected yet subscribes and back-fills in `restore` once it is.
@@ -159,17 +207,12 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
     }
     logger.warn({ shards: [...moved.keys()].map((shard) => shard.key) }, 'redis cluster slots moved: subscribing on the new primaries');
     await Promise.all(connected);
-    if (connected.length > 0) {
-      logger.warn({}, 'redis pub/sub moved to new primaries: back-filling local subscriptions');
-      events.resync();
-      // While a slot migrates, the old primary may still take SPUBLISH for it after this node has
-      // moved the channel's subscription to the new one (the slot map can name the new owner before
-      // the old one has given the slot up). Those messages are in history but reached no subscriber
-      // here, and no reconnect will follow to back-fill them: back-fill once more after the handover.
-      setTimeout(() => {
-        if (!closed) events.resync();
-      }, MIGRATION_SETTLE_MS);
-    }
+    resync('redis pub/sub moved to new primaries');
+    // While a slot migrates, the old primary may still take SPUBLISH for it after this node has
+    // moved the channel's subscription to the new one (the slot map can name the new owner before
+    // the old one has given the slot up). Those messages are in history but reached no subscriber
+    // here, and no reconnect will follow to back-fill them: back-fill once more after the handover.
+    setTimeout(() => resync('redis cluster slot handover settled'), MIGRATION_SETTLE_MS);
   };
 
   let refreshing = false;
@@ -214,10 +257,7 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
     async unsubscribe(channel) {
       release(channel);
     },
-    ready() {
-      for (const shard of shards.values()) if (shard.channels.size > 0 && (shard.stale || !shard.ready)) return false;
-      return true;
-    },
+    ready: inEffect,
     async close() {
       closed = true;
       held.clear();

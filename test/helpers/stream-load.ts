@@ -22,6 +22,9 @@ export async function streamMessages(options: {
   onProgress?: (sent: number) => Promise<void> | void;
 }): Promise<ReceivedMessage[]> {
   const sent: ReceivedMessage[] = [];
+  // Keys unique to this call: a retried test sends again to the same users, and a key of the first
+  // try would return that try's message (idempotency), never delivered to the new subscriptions.
+  const run = Math.random().toString(36).slice(2, 8);
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < options.count; i = next++) {
@@ -30,7 +33,7 @@ export async function streamMessages(options: {
         token: options.token,
         to: options.users[i % options.users.length] as string,
         body: `n:${i}`,
-        key: `k-${i}`,
+        key: `${run}-${i}`,
         ...(options.attempts === undefined ? {} : { attempts: options.attempts }),
       });
       sent.push(message);
