@@ -66,6 +66,8 @@ export interface SocketGate {
   opened(): () => void;
   /** Why a frame must not reach graphql-ws (binary 4400, too big 1009), or `undefined`. */
   frameRefusal(data: unknown): { code: number; reason: string } | undefined;
+  /** Logs a socket's internal fault (a graphql-ws hook threw, the socket failed); the runtime closes it with 4500. */
+  internalError(error: unknown): void;
 }
 
 /** Builds a node from its configuration. Nothing connects until {@link App.start}. */
@@ -162,6 +164,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       },
       opened: () => connectionLimits.openConnection(),
       frameRefusal: (data) => frameRefusal(data, security.maxPayloadBytes),
+      internalError: (error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'websocket internal error'),
     },
     services,
     async start() {

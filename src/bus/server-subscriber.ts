@@ -23,6 +23,8 @@ export function createServerSubscriber(options: ServerSubscriberOptions): Channe
   const { connection, events, logger } = options;
   const pubsub = new RedisPubSub({ publisher: options.publisher, subscriber: connection });
   const subscriptionIds = new Map<string, number>();
+  // One handler for every channel (not a closure per subscribed user).
+  const onMessage = (payload: unknown) => events.message(payload);
   let connectedOnce = false;
 
   connection.on('close', () => {
@@ -53,7 +55,7 @@ export function createServerSubscriber(options: ServerSubscriberOptions): Channe
     start: () => connection.connect(),
     async subscribe(channel) {
       try {
-        subscriptionIds.set(channel, await pubsub.subscribe(channel, (payload: unknown) => events.message(payload)));
+        subscriptionIds.set(channel, await pubsub.subscribe(channel, onMessage));
       } catch (error) {
         throw new BusUnavailableError(`Cannot subscribe: Redis did not answer: ${describe(error)}`, { cause: error });
       }

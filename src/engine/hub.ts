@@ -28,6 +28,12 @@ export class Hub {
   readonly #liveLimit: number;
   readonly #metrics: Metrics | undefined;
 
+  // One function for every stream: it depends on nothing of the stream's.
+  readonly #onOverflow = (): void => {
+    this.#metrics?.dropped.inc({ reason: 'live_overflow' });
+    this.#metrics?.backfills.inc({ reason: 'overflow' });
+  };
+
   constructor(bus: Bus, options: HubOptions = {}) {
     this.#bus = bus;
     this.#pageSize = options.pageSize ?? 100;
@@ -61,10 +67,7 @@ export class Hub {
       pageSize: this.#pageSize,
       liveLimit: this.#liveLimit,
       onEnd: () => this.#remove(userId, stream),
-      onOverflow: () => {
-        this.#metrics?.dropped.inc({ reason: 'live_overflow' });
-        this.#metrics?.backfills.inc({ reason: 'overflow' });
-      },
+      onOverflow: this.#onOverflow,
     });
     let streams = this.#sessions.get(userId);
     if (streams === undefined) {

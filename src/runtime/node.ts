@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServerAdapter } from '@whatwg-node/server';
-import { useServer, type Extra } from 'graphql-ws/use/ws';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { handleProtocols } from 'graphql-ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { App } from '../app.ts';
 import type { Host } from '../cli.ts';
+import { useGraphqlWs, type NodeSocketExtra } from './node-graphql-ws.ts';
 
 /** Media types of responses that stay open until the subscription ends (GraphQL over SSE, multipart). */
 const STREAMING_TYPES = ['text/event-stream', 'multipart/mixed'];
@@ -40,26 +41,20 @@ export async function serveNode(app: App, options: { port: number; host?: string
     path: app.path,
     // ws refuses a larger frame with 1009 before buffering it.
     maxPayload: app.sockets.maxPayloadBytes,
+    handleProtocols,
     verifyClient({ origin }: { origin?: string }, done: (result: boolean, code?: number, message?: string) => void) {
       const refusal = app.sockets.refusal(origin);
       if (refusal === undefined) done(true);
       else done(false, refusal.status, refusal.message);
     },
   });
-  const graphqlWs = useServer(app.graphqlWs<Extra>(), sockets);
-  // After useServer's own listener, which has just attached graphql-ws's message handler: count the
-  // socket, and put the binary-frame check in front of that handler (ws would hand binary frames to
-  // graphql-ws as text; Deno's adapter would not, so both refuse them).
-  sockets.on('connection', (socket: WebSocket) => {
-    socket.once('close', app.sockets.opened());
-    const handlers = socket.listeners('message') as Array<(data: RawData, isBinary: boolean) => void>;
-    socket.removeAllListeners('message');
-    socket.on('message', (data: RawData, isBinary: boolean) => {
-      const refusal = isBinary ? app.sockets.frameRefusal(data) : undefined;
-      if (refusal !== undefined) return socket.close(refusal.code, refusal.reason);
-      for (const handler of handlers) handler.call(socket, data, isBinary);
-    });
+  // ws would hand binary frames to graphql-ws as text; Deno's adapter would not, so both refuse them.
+  const graphqlWs = useGraphqlWs(app.graphqlWs<NodeSocketExtra>(), sockets, {
+    frameRefusal: (data, isBinary) => (isBinary ? app.sockets.frameRefusal(data) : undefined),
+    internalError: (error) => app.sockets.internalError(error),
   });
+  // ws emits 'close' once: `on` spares the `once` wrapper, kept per socket.
+  sockets.on('connection', (socket: WebSocket) => void socket.on('close', app.sockets.opened()));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());

@@ -20,24 +20,18 @@ export function useCodedRequestErrors(): Plugin {
     });
     return changed ? { ...result, errors } : undefined;
   };
-  const done = () => ({
-    onExecuteDone({ result, setResult }: { result: unknown; setResult: (result: never) => void }) {
-      if (isResult(result)) {
-        const coded = code(result);
-        if (coded !== undefined) setResult(coded as never);
-      }
-    },
-  });
+  const codeResult = ({ result, setResult }: { result: unknown; setResult: (result: never) => void }) => {
+    if (isResult(result)) {
+      const coded = code(result);
+      if (coded !== undefined) setResult(coded as never);
+    }
+  };
+  // The same hook objects for every operation: envelop keeps a subscription's for as long as it runs.
+  const executeHooks = { onExecuteDone: codeResult };
+  const subscribeHooks = { onSubscribeResult: codeResult };
   return {
-    onExecute: done,
-    onSubscribe: () => ({
-      onSubscribeResult({ result, setResult }) {
-        if (isResult(result)) {
-          const coded = code(result);
-          if (coded !== undefined) setResult(coded as never);
-        }
-      },
-    }),
+    onExecute: () => executeHooks,
+    onSubscribe: () => subscribeHooks,
   };
 }
 

@@ -4,7 +4,7 @@ import { AuthError, bearerToken, type VerifyToken, type Viewer } from '../auth/v
 import { clientError, type ErrorCode } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { Presence } from '../presence/presence.ts';
+import type { Presence, PresenceSession } from '../presence/presence.ts';
 import { Backlog } from '../security/backlog.ts';
 import { CloseCode } from '../security/close-codes.ts';
 import type { SecurityConfig } from '../security/config.ts';
@@ -30,16 +30,6 @@ export interface SocketExtra {
     readonly bufferedAmount: number;
     close(code: number, reason: string): void;
   };
-}
-
-/** What a socket carries once `connection_init` was accepted. */
-interface Connection {
-  readonly id: string;
-  readonly viewer: Viewer;
-  readonly logger: Logger;
-  readonly backlog: Backlog;
-  /** Releases the user's connection slot, stops the expiry timer, ends the presence session; idempotent. */
-  readonly release: () => void;
 }
 
 type Executor = (args: ExecutionArgs) => ReturnType<NonNullable<ServerOptions['execute']>>;
@@ -103,42 +93,16 @@ export function createGraphqlWsOptions<E extends SocketExtra>(
         socket.close(CloseCode.TooManyUserConnections, 'Too many connections');
         return false;
       }
-      const id = crypto.randomUUID().slice(0, 8);
-      const connectionLogger = logger.child({ connId: id });
-      const stopTimer = expiryTimer(viewer, security.clockSkewSeconds * 1000, () => {
-        connectionLogger.info({ userId: viewer.userId }, 'websocket closed: token expired');
-        socket.close(CloseCode.Forbidden, 'Token expired');
-      });
-      const backlog: Backlog = new Backlog({
-        limitBytes: security.slowConsumerBytes,
-        buffered: () => socket.bufferedAmount,
-        onExceeded: (unsentBytes) => {
-          connectionLogger.warn({ userId: viewer.userId, unsentBytes }, 'websocket closed: slow consumer');
-          socket.close(CloseCode.SlowConsumer, 'Slow consumer');
-          // Stop feeding it: the streams end now, not when the close handshake finishes.
-          for (const stream of [...backlog.streams]) stream.end();
-        },
-      });
-      let released = false;
-      const release = () => {
-        if (released) return;
-        released = true;
-        stopTimer();
-        admission.release();
-      };
+      const connection = new Connection({ viewer, socket, admission, logger, security });
       // The socket may have closed while the token was verified: onClose has run already.
       if (socket.readyState !== OPEN) {
-        release();
+        connection.release();
         return false;
       }
-      const session = presence.openSession(viewer.userId);
-      const end = () => {
-        release();
-        session.close();
-      };
-      connections.set(ctx, { id, viewer, logger: connectionLogger, backlog, release: end });
+      const session = connection.open(presence);
+      connections.set(ctx, connection);
       metrics.connectionsOpen.inc();
-      connectionLogger.debug({ userId: viewer.userId }, 'websocket connected');
+      logger.debug({ connId: connection.id, userId: viewer.userId }, 'websocket connected');
       // Acknowledged once the session counts cluster-wide, so the client reads its own presence.
       await session.recorded;
       return true;
@@ -147,7 +111,7 @@ export function createGraphqlWsOptions<E extends SocketExtra>(
       const connection = connections.get(ctx);
       if (connection === undefined) return;
       metrics.connectionsOpen.dec();
-      connection.logger.debug({ code, reason }, 'websocket closed');
+      logger.debug({ connId: connection.id, code, reason }, 'websocket closed');
     },
     // Called for every socket, acknowledged or not, even when it closed during onConnect.
     onClose(ctx) {
@@ -216,18 +180,77 @@ function withCode(error: GraphQLError, code: ErrorCode): GraphQLError {
 }
 
 /**
- * Runs `onExpiry` when the viewer's token expires (plus the skew the verifier allows, so a reconnect
- * with the same token is refused rather than looping). Returns the timer's cancel.
+ * What a socket carries once `connection_init` was accepted: its identity, its slow-consumer rule,
+ * the timer that closes it when its token expires, its connection slot and its presence session.
+ * One object per socket, with methods rather than closures: it is kept for the socket's whole life.
  */
-function expiryTimer(viewer: Viewer, skewMs: number, onExpiry: () => void): () => void {
-  if (viewer.expiresAt === undefined) return () => {};
-  const deadline = viewer.expiresAt + skewMs;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const arm = () => {
-    const delay = deadline - Date.now();
-    if (delay <= 0) return onExpiry();
-    timer = setTimeout(delay > MAX_TIMER_MS ? arm : onExpiry, Math.min(delay, MAX_TIMER_MS));
-  };
-  arm();
-  return () => clearTimeout(timer);
+class Connection {
+  readonly id = crypto.randomUUID().slice(0, 8);
+  readonly viewer: Viewer;
+  readonly backlog: Backlog;
+  readonly #socket: SocketExtra['socket'];
+  readonly #admission: { release(): void };
+  readonly #logger: Logger;
+  /** When the token expires, plus the skew the verifier allows (so a reconnect with it is refused rather than looping). */
+  readonly #deadline: number | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #session: PresenceSession | undefined;
+  #released = false;
+
+  /** Arms the expiry timer; closes the socket right away when the token has expired already. */
+  constructor(options: {
+    viewer: Viewer;
+    socket: SocketExtra['socket'];
+    admission: { release(): void };
+    logger: Logger;
+    security: SecurityConfig;
+  }) {
+    const { viewer, socket, security } = options;
+    this.viewer = viewer;
+    this.#socket = socket;
+    this.#admission = options.admission;
+    this.#logger = options.logger;
+    this.backlog = new Backlog({
+      limitBytes: security.slowConsumerBytes,
+      buffered: () => socket.bufferedAmount,
+      onExceeded: (unsentBytes) => this.#cutOff(unsentBytes),
+    });
+    this.#deadline = viewer.expiresAt === undefined ? undefined : viewer.expiresAt + security.clockSkewSeconds * 1000;
+    this.#arm();
+  }
+
+  /** Opens the socket's presence session, which {@link release} ends. */
+  open(presence: Presence): PresenceSession {
+    this.#session = presence.openSession(this.viewer.userId);
+    return this.#session;
+  }
+
+  /** Releases the user's connection slot, stops the expiry timer, ends the presence session; idempotent. */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    clearTimeout(this.#timer);
+    this.#admission.release();
+    this.#session?.close();
+  }
+
+  #arm(): void {
+    if (this.#deadline === undefined) return;
+    const delay = this.#deadline - Date.now();
+    if (delay <= 0) return this.#expire();
+    // Longer delays than setTimeout takes re-arm when the longest one runs out.
+    this.#timer = setTimeout(() => (delay > MAX_TIMER_MS ? this.#arm() : this.#expire()), Math.min(delay, MAX_TIMER_MS));
+  }
+
+  #expire(): void {
+    this.#logger.info({ connId: this.id, userId: this.viewer.userId }, 'websocket closed: token expired');
+    this.#socket.close(CloseCode.Forbidden, 'Token expired');
+  }
+
+  #cutOff(unsentBytes: number): void {
+    this.#logger.warn({ connId: this.id, userId: this.viewer.userId, unsentBytes }, 'websocket closed: slow consumer');
+    this.#socket.close(CloseCode.SlowConsumer, 'Slow consumer');
+    // Stop feeding it: the streams end now, not when the close handshake finishes.
+    for (const stream of [...this.backlog.streams]) stream.end();
+  }
 }

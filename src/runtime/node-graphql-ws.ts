@@ -1,0 +1,111 @@
+import { CloseCode, makeServer, type ServerOptions } from 'graphql-ws';
+import type { RawData, WebSocket, WebSocketServer } from 'ws';
+
+/** graphql-ws's `extra` on Node: the socket alone. */
+export interface NodeSocketExtra {
+  readonly socket: WebSocket;
+}
+
+export interface NodeGraphqlWsHooks {
+  /** Why a frame must not reach graphql-ws (the socket closes with that code and reason), or `undefined`. */
+  frameRefusal(data: RawData, isBinary: boolean): { code: number; reason: string } | undefined;
+  /** A socket failed, or a graphql-ws hook threw: reported once; the socket closes with 4500. */
+  internalError(error: unknown): void;
+  /** Ping period, and how long a pong may take before the socket is cut. Default 12 000 (use/ws's). */
+  readonly keepAliveMs?: number;
+}
+
+const KEEP_ALIVE_MS = 12_000;
+const KEEP_ALIVE_GROUPS = 12;
+const INTERNAL_ERROR_REASON = 'Internal server error';
+
+/**
+ * Serves graphql-ws on `sockets`, the role of `graphql-ws/use/ws` over the same protocol core
+ * (`makeServer`), keeping less per socket: `extra` carries the socket only (use/ws also keeps the
+ * upgrade request, about 1.3 KB, for the socket's whole life); frames reach graphql-ws as strings (a
+ * frame's Buffer stays referenced while its message is handled, which for a subscription is until it
+ * ends); and one keep-alive timer serves every socket (use/ws arms an interval per socket). As with
+ * use/ws, each socket is pinged every `keepAliveMs` and terminated when a ping is not answered
+ * within that time.
+ * `sockets` must negotiate the protocol with graphql-ws's `handleProtocols`.
+ */
+export function useGraphqlWs(
+  options: ServerOptions<Record<string, unknown> | undefined, NodeSocketExtra>,
+  sockets: WebSocketServer,
+  hooks: NodeGraphqlWsHooks,
+): { dispose(): Promise<void> } {
+  const server = makeServer(options);
+  const internalError = (socket: WebSocket, error: unknown) => {
+    hooks.internalError(error);
+    socket.close(CloseCode.InternalServerError, INTERNAL_ERROR_REASON);
+  };
+  sockets.once('error', (error) => {
+    hooks.internalError(error);
+    for (const socket of sockets.clients) socket.close(CloseCode.InternalServerError, INTERNAL_ERROR_REASON);
+  });
+
+  // Keep-alive: sockets are dealt into KEEP_ALIVE_GROUPS groups, and each tick visits one group, so
+  // every socket is visited every `keepAliveMs` and the pings spread over the period (one timer
+  // for all sockets, not one per socket). A visited socket is pinged, or terminated when it has not
+  // answered the previous ping. ws calls a listener with `this` the socket: one function serves all.
+  const groups = Array.from({ length: KEEP_ALIVE_GROUPS }, () => new Set<WebSocket>());
+  const unanswered = new Set<WebSocket>();
+  function answered(this: WebSocket): void {
+    unanswered.delete(this);
+  }
+  let tick = 0;
+  const keepAlive = setInterval(() => {
+    for (const socket of groups[tick++ % KEEP_ALIVE_GROUPS] ?? []) {
+      if (unanswered.has(socket)) {
+        socket.terminate();
+      } else if (socket.readyState === socket.OPEN) {
+        unanswered.add(socket);
+        socket.ping();
+      }
+    }
+  }, (hooks.keepAliveMs ?? KEEP_ALIVE_MS) / KEEP_ALIVE_GROUPS);
+  keepAlive.unref();
+  let dealt = 0;
+
+  sockets.on('connection', (socket: WebSocket) => {
+    // `on`, not `once`: ws emits 'error' and 'close' at most once per socket, and a `once` wrapper
+    // costs two more objects per socket.
+    socket.on('error', (error) => internalError(socket, error));
+    const group = groups[dealt++ % KEEP_ALIVE_GROUPS];
+    group?.add(socket);
+    socket.on('pong', answered);
+    let receive: ((data: string) => Promise<void>) | undefined;
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) =>
+          new Promise<void>((resolve, reject) => {
+            if (socket.readyState !== socket.OPEN) return resolve();
+            socket.send(data, (error) => (error ? reject(error) : resolve()));
+          }),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (handle) => void (receive = handle),
+      },
+      { socket },
+    );
+    socket.on('message', (data: RawData, isBinary: boolean) => {
+      const refusal = hooks.frameRefusal(data, isBinary);
+      if (refusal !== undefined) return socket.close(refusal.code, refusal.reason);
+      receive?.(String(data)).catch((error: unknown) => internalError(socket, error));
+    });
+    socket.on('close', (code: number, reason: Buffer) => {
+      group?.delete(socket);
+      unanswered.delete(socket);
+      closed(code, String(reason)).catch((error: unknown) => hooks.internalError(error));
+    });
+  });
+
+  return {
+    async dispose() {
+      clearInterval(keepAlive);
+      for (const socket of sockets.clients) socket.close(1001, 'Going away');
+      sockets.removeAllListeners();
+      await new Promise<void>((resolve, reject) => sockets.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}
