@@ -294,6 +294,8 @@ describe.each<Runtime>(['node', 'deno'])('slow consumers (%s)', (runtime) => {
   }, 300_000);
 });
 
+type SseEvent = { data?: { messageReceived?: { id: string; body: string } } | null; errors?: Array<{ extensions: { code: string } }> };
+
 describe.each<Runtime>(['node', 'deno'])('slow consumers over SSE (%s)', (runtime) => {
   const COUNT = 3000;
   let node: NodeProcess;
@@ -311,20 +313,28 @@ describe.each<Runtime>(['node', 'deno'])('slow consumers over SSE (%s)', (runtim
     });
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder();
-    let text = '';
+    // Frames are parsed as they complete: re-parsing all text on every read was quadratic (megabytes
+    // of 4 KB messages, thousands of reads) and made the resume outlast its wait on a slow machine.
+    let pending = '';
     let done = false;
+    const parsed: SseEvent[] = [];
     return {
       async read() {
         const chunk = await reader.read();
         if (chunk.done) done = true;
-        else text += decoder.decode(chunk.value, { stream: true });
+        else pending += decoder.decode(chunk.value, { stream: true });
+        let end: number;
+        while ((end = pending.indexOf('\n\n')) >= 0) {
+          const match = /^event: next\ndata: (.*)$/su.exec(pending.slice(0, end));
+          pending = pending.slice(end + 2);
+          if (match !== null) parsed.push(JSON.parse(match[1] as string) as SseEvent);
+        }
         return !chunk.done;
       },
       get done() {
         return done;
       },
-      events: () =>
-        [...text.matchAll(/event: next\ndata: (.*)\n/gu)].map((match) => JSON.parse(match[1] as string) as { data?: { messageReceived?: { id: string; body: string } } | null; errors?: Array<{ extensions: { code: string } }> }),
+      events: () => parsed,
       cancel: () => reader.cancel(),
     };
   }
