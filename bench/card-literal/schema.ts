@@ -2,7 +2,7 @@ import type { RedisPubSub } from 'graphql-redis-subscriptions';
 import { DateTimeResolver } from 'graphql-scalars';
 import { withFilter } from 'graphql-subscriptions';
 import { createSchema } from 'graphql-yoga';
-import type { WireMessage } from '../lib/contract.ts';
+import { CONTRACT_SDL, type WireMessage } from '../lib/contract.ts';
 
 /** The one topic every message goes through: every node receives all of them. */
 export const MESSAGE_RECEIVED = 'MESSAGE_RECEIVED';
@@ -11,26 +11,6 @@ export const MESSAGE_RECEIVED = 'MESSAGE_RECEIVED';
 export interface CardContext {
   readonly userId: string | undefined;
 }
-
-const typeDefs = /* GraphQL */ `
-  scalar DateTime
-  type Message {
-    id: ID!
-    fromUserId: ID!
-    toUserId: ID!
-    body: String!
-    sentAt: DateTime!
-  }
-  type Query {
-    me: ID!
-  }
-  type Mutation {
-    sendMessage(toUserId: ID!, body: String!): Message!
-  }
-  type Subscription {
-    messageReceived: Message!
-  }
-`;
 
 interface Payload {
   readonly messageReceived: WireMessage;
@@ -47,7 +27,7 @@ function requireUser(context: CardContext): string {
  */
 export function createCardSchema(pubsub: RedisPubSub) {
   return createSchema<CardContext>({
-    typeDefs,
+    typeDefs: CONTRACT_SDL,
     resolvers: {
       DateTime: DateTimeResolver,
       Query: { me: (_parent: unknown, _args: unknown, context: CardContext) => requireUser(context) },

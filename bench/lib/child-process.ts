@@ -17,6 +17,8 @@ export interface StartOptions {
   readonly name: string;
   readonly command: string;
   readonly args: readonly string[];
+  /** Working directory (this process's when absent). */
+  readonly cwd?: string;
   readonly env?: Readonly<Record<string, string>>;
   /** Resolves the start once a line satisfies it; its return value is handed back. */
   readonly ready: (line: string) => number | undefined;
@@ -33,6 +35,7 @@ const TAIL_LINES = 30;
 export async function startChild(options: StartOptions): Promise<{ child: Child; value: number }> {
   const proc: ChildProcess = spawn(options.command, options.args, {
     env: { ...process.env, ...options.env },
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   track(proc);

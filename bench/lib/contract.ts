@@ -1,5 +1,5 @@
 /**
- * The public contract every system under test speaks (switchboard, floor, card-literal), in one
+ * The public contract every system under test speaks (switchboard, floor, card-literal, mercurius), in one
  * place so the load process and both reference servers cannot drift apart.
  */
 
@@ -18,6 +18,30 @@ export const BUS_RECEIVED_METRIC = 'switchboard_bus_messages_received_total';
 
 /** Redis channel of one recipient in `user` routing (same shape as switchboard's). */
 export const userChannel = (userId: string): string => `sb:{u:${userId}}:msg`;
+
+/**
+ * The part of switchboard's schema the load uses, for the references that execute GraphQL
+ * (card-literal, mercurius): one place, so they cannot drift apart.
+ */
+export const CONTRACT_SDL = /* GraphQL */ `
+  scalar DateTime
+  type Message {
+    id: ID!
+    fromUserId: ID!
+    toUserId: ID!
+    body: String!
+    sentAt: DateTime!
+  }
+  type Query {
+    me: ID!
+  }
+  type Mutation {
+    sendMessage(toUserId: ID!, body: String!): Message!
+  }
+  type Subscription {
+    messageReceived: Message!
+  }
+`;
 
 /** The message every system delivers in `messageReceived`. */
 export interface WireMessage {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { parseSystems, SYSTEM_NAMES, type SystemName } from './systems.ts';
+import { parseSystems, SMOKE_SYSTEMS, SYSTEM_NAMES, type SystemName } from './systems.ts';
 import type { Scenario, Settings } from './types.ts';
 
 /** What `run.ts` does, from its command line. */
@@ -14,11 +14,13 @@ export interface Options {
 
 const PRESETS = {
   matrix: {
+    systems: SYSTEM_NAMES,
     users: '1000,5000,20000', nodes: '2,4', body: '100,4096',
     messages: 20_000, window: 64, fullSeconds: 15, rate: 500, rateSeconds: 10,
     warmupMessages: 2000, warmupSeconds: 3, drainSeconds: 30, probeSample: 250, runTimeoutSeconds: 600, quietWaitSeconds: 45,
   },
   smoke: {
+    systems: SMOKE_SYSTEMS,
     users: '300', nodes: '2', body: '100',
     messages: 1000, window: 32, fullSeconds: 3, rate: 50, rateSeconds: 2,
     warmupMessages: 100, warmupSeconds: 1, drainSeconds: 10, probeSample: 1000, runTimeoutSeconds: 60, quietWaitSeconds: 0,
@@ -49,7 +51,7 @@ export function parseOptions(argv: readonly string[]): Options {
       users: { type: 'string' },
       nodes: { type: 'string' },
       body: { type: 'string' },
-      systems: { type: 'string', default: SYSTEM_NAMES.join(',') },
+      systems: { type: 'string' },
       messages: { type: 'string' },
       window: { type: 'string' },
       seconds: { type: 'string' },
@@ -91,5 +93,5 @@ export function parseOptions(argv: readonly string[]): Options {
     quietWaitSeconds: p.quietWaitSeconds,
     profileDir: values.profile,
   };
-  return { preset, scenarios, systems: parseSystems(values.systems), settings, outDir: values.out, writeDoc: values['write-doc'] };
+  return { preset, scenarios, systems: parseSystems(values.systems ?? p.systems.join(',')), settings, outDir: values.out, writeDoc: values['write-doc'] };
 }

@@ -80,10 +80,10 @@ async function execute(
   cleanups.push(async () => void (await Promise.all(nodes.map((node) => node.child.stop()))));
   const profileDir = settings.profileDir === undefined ? undefined : `${settings.profileDir}/${name}-${scenario.users}u-${scenario.nodes}n-${scenario.bodyBytes}b`;
   for (let i = 0; i < scenario.nodes; i++) {
+    const launch = system.launch(profileDir);
     const { child, value: port } = await startChild({
       name: `${name} node ${i}`,
-      command: process.execPath,
-      args: [...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]), system.script],
+      ...launch,
       env: { PORT: '0', REDIS_URL: redis.url, JWT_SECRET: secret, NODE_ID: `n${i}`, LOG_LEVEL: 'info', ...system.env },
       ready: listeningPort,
       timeoutMs: 30_000,

@@ -1,20 +1,41 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+/** The command line of one node. */
+export interface Launch {
+  /** The executable (node itself, or deno). */
+  readonly command: string;
+  readonly args: readonly string[];
+  /** Working directory (the orchestrator's when absent). */
+  readonly cwd?: string;
+}
 
 /** A system under test: how to start one of its nodes. All of them speak the same contract. */
 export interface System {
   /** Name in the report. */
   readonly name: SystemName;
-  readonly script: string;
+  /**
+   * The command line of a node; with a profile directory, one that makes the runtime write its CPU
+   * profile there. @throws when the system cannot be started here (see `denoLaunch`).
+   */
+  launch(profileDir: string | undefined): Launch;
   /** Extra environment for each node. */
   readonly env: Readonly<Record<string, string>>;
   readonly description: string;
 }
 
-export type SystemName = 'switchboard-user' | 'switchboard-broadcast' | 'floor' | 'card-literal';
+export type SystemName = 'switchboard-user' | 'switchboard-broadcast' | 'switchboard-deno' | 'floor' | 'card-literal' | 'mercurius';
 
-export const SYSTEM_NAMES: readonly SystemName[] = ['switchboard-user', 'switchboard-broadcast', 'floor', 'card-literal'];
+/** Every system, in report order. */
+export const SYSTEM_NAMES: readonly SystemName[] = ['switchboard-user', 'switchboard-broadcast', 'switchboard-deno', 'floor', 'card-literal', 'mercurius'];
+
+/**
+ * The smoke preset's systems (CI): every reference and both routings on Node. switchboard-deno is
+ * left out to keep CI's run short; the Deno build has its own test suite runs.
+ */
+export const SMOKE_SYSTEMS: readonly SystemName[] = SYSTEM_NAMES.filter((name) => name !== 'switchboard-deno');
 
 /**
  * Production mode, but with the abuse limits lifted: the benchmark measures delivery cost, and the
@@ -48,31 +69,71 @@ export function switchboardRevision(): string {
   }
 }
 
-/** Every system, in report order. */
+/** A node of a Node.js script; `--cpu-prof` when profiling. */
+const nodeScript =
+  (script: string) =>
+  (profileDir: string | undefined): Launch => ({
+    command: process.execPath,
+    args: [...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]), script],
+  });
+
+/**
+ * Switchboard on Deno exactly as `npm run start:deno` starts it: the command line of deno.json's
+ * `start` task (the repo's deno binary, its permission flags, src/main-deno.ts), run from the repo
+ * root. It runs this checkout's src/ (Deno compiles TypeScript itself), so SWITCHBOARD_MAIN does not
+ * apply to it. @throws when deno.json has no such task.
+ */
+function denoLaunch(profileDir: string | undefined): Launch {
+  const tasks = (JSON.parse(readFileSync(repoFile('deno.json'), 'utf8')) as { tasks?: Record<string, unknown> }).tasks;
+  const task = tasks?.['start'];
+  const [binary, subcommand, ...rest] = typeof task === 'string' ? task.trim().split(/\s+/u) : [];
+  if (binary === undefined || subcommand !== 'run' || rest.length === 0) {
+    throw new Error(`Cannot start switchboard-deno: deno.json's 'start' task is not 'deno run …': current value ${JSON.stringify(task)}`);
+  }
+  return {
+    command: repoFile(binary),
+    cwd: repoFile(''),
+    args: ['run', ...(profileDir === undefined ? [] : [`--cpu-prof-dir=${profileDir}`]), ...rest],
+  };
+}
+
+/** Every system, by name. */
 export const SYSTEMS: Readonly<Record<SystemName, System>> = {
   'switchboard-user': {
     name: 'switchboard-user',
-    script: switchboardMain,
+    launch: nodeScript(switchboardMain),
     env: { ROUTING: 'user', ...SWITCHBOARD_LOAD_ENV },
     description: 'switchboard, ROUTING=user (one Redis channel per recipient)',
   },
   'switchboard-broadcast': {
     name: 'switchboard-broadcast',
-    script: switchboardMain,
+    launch: nodeScript(switchboardMain),
     env: { ROUTING: 'broadcast', ...SWITCHBOARD_LOAD_ENV },
     description: 'switchboard, ROUTING=broadcast (one channel, every node receives every message)',
   },
+  'switchboard-deno': {
+    name: 'switchboard-deno',
+    launch: denoLaunch,
+    env: { ROUTING: 'user', ...SWITCHBOARD_LOAD_ENV },
+    description: "switchboard on Deno (deno.json's start task: src/main-deno.ts, Deno.serve), ROUTING=user; always this checkout's src/",
+  },
   floor: {
     name: 'floor',
-    script: benchFile('floor/server.js'),
+    launch: nodeScript(benchFile('floor/server.js')),
     env: {},
     description: 'bench/floor: node:http + ws + ioredis, no GraphQL execution, one channel per user',
   },
   'card-literal': {
     name: 'card-literal',
-    script: benchFile('card-literal/server.js'),
+    launch: nodeScript(benchFile('card-literal/server.js')),
     env: {},
     description: 'bench/card-literal: yoga + graphql-ws + RedisPubSub, withFilter on one topic',
+  },
+  mercurius: {
+    name: 'mercurius',
+    launch: nodeScript(benchFile('mercurius/server.js')),
+    env: {},
+    description: 'bench/mercurius: Fastify + mercurius (jit: 1) + mqemitter-redis, one topic per recipient, graphql-transport-ws',
   },
 };
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYSTEM_NAMES } from '../../bench/orchestrator/systems.ts';
+import { SMOKE_SYSTEMS } from '../../bench/orchestrator/systems.ts';
 import type { Report } from '../../bench/orchestrator/types.ts';
 
 // The benchmark's smoke preset (`npm run bench:smoke`), as CI runs it: real redis-server, node
@@ -26,7 +26,7 @@ afterAll(() => {
 });
 
 describe('bench:smoke', () => {
-  it('runs every system, delivers every message once to its recipient, and writes the JSON and Markdown report', async () => {
+  it('runs every Node system and reference (mercurius included), delivers every message once to its recipient, and writes the JSON and Markdown report', async () => {
     // Niced: its processes saturate both cores for a while, and the suite's timing-sensitive tests
     // (send timeouts, failovers) run beside it. It asserts no timing, so it can wait its turn.
     const { stdout } = await run('nice', ['-n', '5', process.execPath, 'bench/dist/run.js', '--preset', 'smoke', '--out', out], {
@@ -40,7 +40,7 @@ describe('bench:smoke', () => {
     expect(markdown).toBeDefined();
 
     const report = JSON.parse(readFileSync(join(out, json as string), 'utf8')) as Report;
-    expect(report.runs.map((r) => r.system).sort()).toEqual([...SYSTEM_NAMES].sort());
+    expect(report.runs.map((r) => r.system).sort()).toEqual([...SMOKE_SYSTEMS].sort());
     for (const result of report.runs) {
       const label = `${result.system}: ${[...result.failures, result.rateSkipped ?? ''].join('; ')}`;
       expect(result.failures, label).toEqual([]);
@@ -59,9 +59,11 @@ describe('bench:smoke', () => {
     const bus = (system: string) => report.runs.find((r) => r.system === system)?.full?.busDeliveriesPerMessage;
     expect(bus('switchboard-user')).toBeCloseTo(1, 1);
     expect(bus('switchboard-broadcast')).toBeCloseTo(2, 1);
+    // mercurius: one mqemitter-redis topic per recipient, so only the recipient's node receives it.
+    expect(bus('mercurius')).toBeCloseTo(1, 1);
 
     const table = readFileSync(join(out, markdown as string), 'utf8');
-    for (const system of SYSTEM_NAMES) expect(table).toContain(system);
+    for (const system of SMOKE_SYSTEMS) expect(table).toContain(system);
     expect(stdout).toContain(`report: ${join(out, json as string).replace(/\.json$/u, '')}`);
   }, 300_000);
 });
