@@ -1,0 +1,78 @@
+import { summarize, type LatencySummary } from '../lib/stats.ts';
+import type { SendRecord } from './ipc.ts';
+
+/** What one storm (a kill, or one drain of a rolling restart) measured. */
+export interface StormFigures {
+  /** From the kill (or SIGTERM) until the last moved client's subscription was live again, ms. */
+  readonly allBackMs: number;
+  readonly moved: number;
+  /** Messages sent with a successful answer during the whole run. */
+  readonly acknowledged: number;
+  /** Acknowledged and never received. */
+  readonly lost: number;
+  /** Extra receipts of a message (a message received twice counts 1). */
+  readonly duplicates: number;
+  readonly outOfOrder: number;
+  readonly misrouted: number;
+  /** Sends that still failed after every retry, of those first sent during the storm (and in the whole run). */
+  readonly failedSendsInStorm: number;
+  readonly failedSends: number;
+  /** Attempts answered UNAVAILABLE (or network error, 503) and retried, during the storm. */
+  readonly retriedAttemptsInStorm: number;
+  /** Sent during the storm window to users who moved. */
+  readonly movedLatency: LatencySummary;
+  /** Sent during the storm window to users whose node stayed up all along. */
+  readonly steadyLatency: LatencySummary;
+  readonly sheds: number;
+  readonly connectFailures: number;
+}
+
+/**
+ * The storm's figures from every message's record: the window is [start, start + allBackMs], and a
+ * message counts for it when its first send attempt fell inside.
+ */
+export function stormFigures(
+  records: readonly SendRecord[],
+  window: { start: number; end: number },
+  counts: { moved: number; outOfOrder: number; misrouted: number; sheds: number; connectFailures: number },
+): StormFigures {
+  const inWindow = (record: SendRecord) => record.sentAt >= window.start && record.sentAt <= window.end;
+  const latency = (steady: boolean) =>
+    summarize(
+      records
+        .filter((record) => record.steady === steady && inWindow(record) && record.receipts > 0)
+        .map((record) => record.receivedAt - record.sentAt),
+    );
+  return {
+    allBackMs: window.end - window.start,
+    moved: counts.moved,
+    acknowledged: records.filter((record) => record.outcome === 'ok').length,
+    lost: records.filter((record) => record.outcome === 'ok' && record.receipts === 0).length,
+    duplicates: records.reduce((total, record) => total + Math.max(0, record.receipts - 1), 0),
+    outOfOrder: counts.outOfOrder,
+    misrouted: counts.misrouted,
+    failedSendsInStorm: records.filter((record) => record.outcome !== 'ok' && inWindow(record)).length,
+    failedSends: records.filter((record) => record.outcome !== 'ok').length,
+    retriedAttemptsInStorm: records.filter(inWindow).reduce((total, record) => total + record.retries, 0),
+    movedLatency: latency(false),
+    steadyLatency: latency(true),
+    sheds: counts.sheds,
+    connectFailures: counts.connectFailures,
+  };
+}
+
+const ms = (value: number) => (value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`);
+
+/** One line per figure, as the storm prints it. */
+export function formatFigures(title: string, f: StormFigures): string {
+  return [
+    `${title}`,
+    `  all ${f.moved} moved clients live again after   ${ms(f.allBackMs)}`,
+    `  lost                                  ${f.lost} of ${f.acknowledged} acknowledged sends`,
+    `  duplicates                            ${f.duplicates} (out of order ${f.outOfOrder}, misrouted ${f.misrouted})`,
+    `  failed sends during the storm         ${f.failedSendsInStorm} (whole run ${f.failedSends}; attempts retried during the storm ${f.retriedAttemptsInStorm})`,
+    `  latency, sent during the storm        p50 ${ms(f.movedLatency.p50)}, p99 ${ms(f.movedLatency.p99)}, max ${ms(f.movedLatency.max)} (${f.movedLatency.count} messages to moved users)`,
+    `  latency, users on a surviving node    p50 ${ms(f.steadyLatency.p50)}, p99 ${ms(f.steadyLatency.p99)}, max ${ms(f.steadyLatency.max)} (${f.steadyLatency.count} messages)`,
+    `  connections shed with 1013 (retried)  ${f.sheds}; other failed attempts ${f.connectFailures}`,
+  ].join('\n');
+}

@@ -1,0 +1,81 @@
+import { parseArgs } from 'node:util';
+import { installReaper } from '../lib/reaper.ts';
+import { formatFigures } from './figures.ts';
+import { killScenario, rollingScenario, type StormSettings } from './scenarios.ts';
+
+// The reconnect storm (issue 13), through the public contract only: real node processes
+// (dist/main.js), one private redis-server, load processes holding real graphql-ws sockets.
+//
+//   node bench/dist/storm/run.js [--scenario kill|rolling] [--users 8000] [--steady 1000] [--rate 300]
+//        [--workers 4] [--jitter-ms 2000] [--env NAME=value …] [--profile <dir>] [--json]
+//
+// kill:    2 nodes; --users on a, --steady on b; --rate msg/s through b; SIGKILL a; every client
+//          waits a random 0..jitter and resumes on b with `after` = its last id.
+// rolling: 3 nodes; --users on n0 and n1, --steady on n2; sends round robin with failover; n0 then n1
+//          drained with SIGTERM (1001) and restarted on the same port.
+// Prints each storm's figures; --json also prints them as one `STORM {…}` line (for the CI smoke).
+
+const { values } = parseArgs({
+  options: {
+    scenario: { type: 'string', default: 'kill' },
+    users: { type: 'string', default: '8000' },
+    steady: { type: 'string', default: '1000' },
+    rate: { type: 'string', default: '300' },
+    'steady-share': { type: 'string', default: '0.2' },
+    workers: { type: 'string', default: '' },
+    'jitter-ms': { type: 'string', default: '2000' },
+    seed: { type: 'string', default: '13' },
+    env: { type: 'string', multiple: true, default: [] },
+    profile: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+});
+
+function count(name: string, raw: string, min: number): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`Invalid --${name}: expected an integer of at least ${min}: current value '${raw}'`);
+  return value;
+}
+
+function environment(pairs: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new Error(`Invalid --env: expected NAME=value: current value '${pair}'`);
+    env[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return env;
+}
+
+const scenario = values.scenario;
+if (scenario !== 'kill' && scenario !== 'rolling') throw new Error(`Invalid --scenario: expected kill or rolling: current value '${scenario}'`);
+const users = count('users', values.users, 1);
+const steady = count('steady', values.steady, 1);
+const share = Number(values['steady-share']);
+if (!(share >= 0 && share <= 1)) throw new Error(`Invalid --steady-share: expected a number from 0 to 1: current value '${values['steady-share']}'`);
+const settings: StormSettings = {
+  users,
+  steady,
+  rate: count('rate', values.rate, 1),
+  steadyShare: share,
+  // About 4,000 sockets per load process (20,000 descriptors each here, and its CPU).
+  workers: values.workers === '' ? Math.max(2, Math.ceil((users + steady) / 4000)) : count('workers', values.workers, 1),
+  jitterMs: count('jitter-ms', values['jitter-ms'], 0),
+  seed: count('seed', values.seed, 0),
+  env: environment(values.env),
+  profileDir: values.profile,
+  log: (line) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`),
+};
+
+installReaper();
+const started = Date.now();
+const result = await (scenario === 'kill' ? killScenario(settings) : rollingScenario(settings));
+process.stdout.write(
+  `\nreconnect storm, scenario ${scenario}: ${users} moving users, ${steady} steady, ${settings.rate} msg/s, ` +
+    `jitter 0-${settings.jitterMs} ms, ${settings.workers} load processes${Object.keys(settings.env).length > 0 ? `, node env ${JSON.stringify(settings.env)}` : ''}\n`,
+);
+for (const storm of result.storms) process.stdout.write(`${formatFigures(storm.title, storm.figures)}\n`);
+if (result.problems.length > 0) process.stdout.write(`problems seen by clients (first ${result.problems.length}):\n  ${result.problems.join('\n  ')}\n`);
+process.stdout.write(`run took ${Math.round((Date.now() - started) / 1000)} s\n`);
+if (values.json) process.stdout.write(`STORM ${JSON.stringify(result)}\n`);
+process.exit(0);

@@ -1,0 +1,227 @@
+import { randomBytes } from 'node:crypto';
+import { startRedis, type RedisServer } from '../lib/redis.ts';
+import { stormFigures, type StormFigures } from './figures.ts';
+import type { SendRecord, Status, UserSpec } from './ipc.ts';
+import { startNode, type StormNode } from './nodes.ts';
+import { WorkerPool } from './pool.ts';
+
+/** How a storm run is shaped (run.ts's options). */
+export interface StormSettings {
+  /** Users on the node(s) that go away (kill: all on A; rolling: spread over the three nodes). */
+  readonly users: number;
+  /** Users on a node that stays up all along (kill: on B; rolling: the users of n2 are these). */
+  readonly steady: number;
+  /** Messages per second, over all load processes. */
+  readonly rate: number;
+  /** Share of the messages sent to steady users. */
+  readonly steadyShare: number;
+  readonly workers: number;
+  readonly jitterMs: number;
+  readonly seed: number;
+  /** Extra environment for every node (admission-control knobs, …). */
+  readonly env: Readonly<Record<string, string>>;
+  /** `--cpu-prof` output directory for the node that absorbs the storm (kill: B). */
+  readonly profileDir: string | undefined;
+  readonly log: (line: string) => void;
+}
+
+/** One scenario's results: a figure set per storm, plus what went wrong in the harness. */
+export interface ScenarioResult {
+  readonly scenario: 'kill' | 'rolling';
+  readonly storms: ReadonlyArray<{ readonly title: string; readonly figures: StormFigures }>;
+  readonly problems: readonly string[];
+}
+
+const POLL_MS = 200;
+const WARMUP_MS = 3_000;
+const TAIL_MS = 3_000;
+const STORM_TIMEOUT_MS = 240_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const now = () => performance.timeOrigin + performance.now();
+
+interface Rig {
+  readonly redis: RedisServer;
+  readonly nodes: StormNode[];
+  readonly pool: WorkerPool;
+  readonly secret: string;
+}
+
+/** 2 nodes; `users` on A, `steady` on B; messages through B; SIGKILL A; everyone resumes on B. */
+export async function killScenario(settings: StormSettings): Promise<ScenarioResult> {
+  const users: UserSpec[] = [
+    ...Array.from({ length: settings.users }, (_, i) => ({ id: `u${i}`, home: 0, steady: false })),
+    ...Array.from({ length: settings.steady }, (_, i) => ({ id: `s${i}`, home: 1, steady: true })),
+  ];
+  return withRig(settings, users, ['a', 'b'], [1], async (rig, status) => {
+    const victim = rig.nodes[0] as StormNode;
+    const killAt = now();
+    process.kill(victim.child.pid, 'SIGKILL');
+    await victim.child.exited;
+    settings.log(`SIGKILLed node a; waiting for ${settings.users} clients to resume on b`);
+    const backAt = await waitUntilBack(status, killAt, (s) => (s.liveOn[0] ?? 0) === 0 && s.away === 0, settings.log);
+    return [{ title: `SIGKILL node a: ${settings.users} users resume on b`, window: { start: killAt, end: backAt }, moved: settings.users }];
+  });
+}
+
+/** 3 nodes, users spread over them; n0 then n1 drained with SIGTERM (1001) and restarted, under load. */
+export async function rollingScenario(settings: StormSettings): Promise<ScenarioResult> {
+  const total = settings.users + settings.steady;
+  // Users of n2 are the steady ones (n2 is never drained); the others start on n0 and n1.
+  const users: UserSpec[] = Array.from({ length: total }, (_, i) =>
+    i < settings.steady ? { id: `s${i}`, home: 2, steady: true } : { id: `u${i}`, home: i % 2, steady: false },
+  );
+  return withRig(settings, users, ['n0', 'n1', 'n2'], [0, 1, 2], async (rig, status) => {
+    const storms: Array<{ title: string; window: { start: number; end: number }; moved: number }> = [];
+    for (const victim of [0, 1]) {
+      const node = rig.nodes[victim] as StormNode;
+      const before = await status();
+      const moved = before.liveOn[victim] ?? 0;
+      const drainAt = now();
+      settings.log(`SIGTERM ${node.name} (${moved} clients get 1001)`);
+      await node.child.stop(15_000);
+      const backAt = await waitUntilBack(status, drainAt, (s) => (s.liveOn[victim] ?? 0) === 0 && s.away === 0, settings.log);
+      storms.push({ title: `drain ${node.name}: ${moved} users move to the other nodes`, window: { start: drainAt, end: backAt }, moved });
+      node.child = (await startNode(node.name, node.port, nodeSettings(settings, rig))).child;
+      settings.log(`${node.name} restarted on port ${node.port}`);
+      await sleep(2_000);
+    }
+    return storms;
+  });
+}
+
+type StormWindows = Array<{ title: string; window: { start: number; end: number }; moved: number }>;
+
+async function withRig(
+  settings: StormSettings,
+  users: readonly UserSpec[],
+  names: readonly string[],
+  sendNodes: readonly number[],
+  storm: (rig: Rig, status: () => Promise<Status>) => Promise<StormWindows>,
+): Promise<ScenarioResult> {
+  const secret = randomBytes(32).toString('hex');
+  const redis = await startRedis();
+  const nodes: StormNode[] = [];
+  const pool = new WorkerPool(settings.workers);
+  const rig: Rig = { redis, nodes, pool, secret };
+  try {
+    for (const [i, name] of names.entries()) {
+      // The node that absorbs the storm is the last one in the kill scenario (b).
+      const profiled = settings.profileDir !== undefined && names.length === 2 && i === 1;
+      nodes.push(await startNode(name, 0, { ...nodeSettings(settings, rig), profileDir: profiled ? settings.profileDir : undefined }));
+    }
+    const ports = nodes.map((node) => node.port);
+    const shares = split(users, settings.workers);
+    await pool.all(
+      (w) => ({
+        type: 'init',
+        worker: w,
+        secret,
+        nodes: ports,
+        sendNodes,
+        users: shares[w] ?? [],
+        // Several source addresses per process: each holds at most ~28,000 ephemeral ports.
+        localAddresses: [1, 2, 3, 4].map((k) => `127.0.${10 + w}.${k}`),
+        jitterMs: settings.jitterMs,
+        seed: settings.seed,
+      }),
+      'ready',
+      120_000,
+    );
+    const started = now();
+    settings.log(`connecting ${users.length} users (${settings.workers} load processes)`);
+    await pool.all(() => ({ type: 'connect', concurrency: 64 }), 'connected', 600_000);
+    settings.log(`connected in ${Math.round(now() - started)} ms; giving every user a cursor`);
+    const primed = await pool.all(() => ({ type: 'prime', timeoutMs: 180_000 }), 'primed', 600_000);
+    const missing = primed.reduce((sum, reply) => sum + reply.missing, 0);
+    if (missing > 0) throw new Error(`Cannot start the storm: ${missing} users did not receive their first message within 180 s`);
+    settings.log(`every user holds a cursor; sending ${settings.rate} msg/s`);
+    const status = () => mergeStatus(pool);
+    await pool.all(() => ({ type: 'send-start', rate: settings.rate / settings.workers, steadyShare: settings.steadyShare }), 'ok', 10_000);
+    await sleep(WARMUP_MS);
+    const windows = await storm(rig, status);
+    await sleep(TAIL_MS);
+    await pool.all(() => ({ type: 'send-stop' }), 'ok', 10_000);
+    const drained = await waitFor(async () => {
+      const s = await status();
+      return s.undelivered === 0 && s.pending === 0;
+    }, 60_000);
+    const final = await status();
+    if (!drained) settings.log(`not drained after 60 s: ${final.undelivered} undelivered, ${final.pending} sends pending`);
+    const replies = await pool.all(() => ({ type: 'records' }), 'records', 60_000);
+    const records: SendRecord[] = replies.flatMap((reply) => reply.records);
+    const outOfOrder = replies.reduce((sum, reply) => sum + reply.outOfOrder, 0);
+    const misrouted = replies.reduce((sum, reply) => sum + reply.misrouted, 0);
+    return {
+      scenario: names.length === 2 ? 'kill' : 'rolling',
+      storms: windows.map(({ title, window, moved }) => ({
+        title,
+        figures: stormFigures(records, window, { moved, outOfOrder, misrouted, sheds: final.sheds, connectFailures: final.connectFailures }),
+      })),
+      problems: final.problems,
+    };
+  } finally {
+    await pool.all(() => ({ type: 'close' }), 'ok', 30_000).catch(() => []);
+    pool.close();
+    // SIGTERM, so a profiled node writes its profile.
+    await Promise.all(nodes.map((node) => node.child.stop(20_000)));
+    await redis.stop();
+  }
+}
+
+function nodeSettings(settings: StormSettings, rig: Rig) {
+  return { redisUrl: rig.redis.url, secret: rig.secret, env: settings.env };
+}
+
+/** Polls until `done(status)`; resolves with the newest reconnect time after `since` (epoch ms). */
+async function waitUntilBack(
+  status: () => Promise<Status>,
+  since: number,
+  done: (status: Status) => boolean,
+  log: (line: string) => void,
+): Promise<number> {
+  const deadline = now() + STORM_TIMEOUT_MS;
+  let lastLog = now();
+  for (;;) {
+    const s = await status();
+    if (done(s)) return Math.max(since, ...s.backAt.filter((at) => at >= since));
+    if (now() > deadline) throw new Error(`Cannot finish the storm: clients not back after ${STORM_TIMEOUT_MS} ms: ${JSON.stringify({ ...s, backAt: s.backAt.length })}`);
+    if (now() - lastLog > 2_000) {
+      lastLog = now();
+      log(`  ${Math.round((now() - since) / 100) / 10} s: live per node ${s.liveOn.join('/')}, away ${s.away}, shed ${s.sheds}`);
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+async function mergeStatus(pool: WorkerPool): Promise<Status> {
+  const replies = await pool.all(() => ({ type: 'status' }), 'status', 30_000);
+  const statuses = replies.map((reply) => reply.status);
+  const first = statuses[0] as Status;
+  return {
+    liveOn: first.liveOn.map((_, node) => statuses.reduce((sum, s) => sum + (s.liveOn[node] ?? 0), 0)),
+    away: statuses.reduce((sum, s) => sum + s.away, 0),
+    backAt: statuses.flatMap((s) => s.backAt),
+    sheds: statuses.reduce((sum, s) => sum + s.sheds, 0),
+    connectFailures: statuses.reduce((sum, s) => sum + s.connectFailures, 0),
+    undelivered: statuses.reduce((sum, s) => sum + s.undelivered, 0),
+    pending: statuses.reduce((sum, s) => sum + s.pending, 0),
+    problems: statuses.flatMap((s) => s.problems).slice(0, 50),
+  };
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = now() + timeoutMs;
+  while (now() < deadline) {
+    if (await check()) return true;
+    await sleep(POLL_MS);
+  }
+  return false;
+}
+
+/** Deals `items` into `parts` shares, round robin, so every share holds users of every group. */
+function split<T>(items: readonly T[], parts: number): T[][] {
+  const shares: T[][] = Array.from({ length: parts }, () => []);
+  items.forEach((item, i) => shares[i % parts]?.push(item));
+  return shares;
+}

@@ -1,0 +1,164 @@
+import WebSocket from 'ws';
+import { GRAPHQL_PATH } from '../lib/contract.ts';
+import { retryDelay, type CloseOutcome } from './reconnect-policy.ts';
+
+const RESUME = 'subscription($after:ID){messageReceived(after:$after){id toUserId body}}';
+/** The subscription's operation id: one per socket. */
+const OPERATION = '1';
+/** WebSocket close 1013: the node sheds load ("try again later"). */
+const TRY_AGAIN_LATER = 1013;
+
+/** What a client reports to its load process. */
+export interface ClientEvents {
+  message(client: StormClient, id: string, toUserId: string, body: string): void;
+  /** The client's subscription is live again on `node` after it lost its previous one. */
+  back(client: StormClient, node: number): void;
+  /** The node shed the connection (1013); the client retries after the hint. */
+  shed(client: StormClient): void;
+  /** A connection attempt failed otherwise (refused, HTTP 503, closed before the ack). */
+  connectFailed(client: StormClient, why: string): void;
+  /** Something a careful client must never see (an error result, a completed subscription, 4403 …). */
+  problem(description: string): void;
+}
+
+export interface StormClientOptions {
+  readonly user: string;
+  readonly token: string;
+  /** Node ports, by index. */
+  readonly ports: readonly number[];
+  readonly localAddress: string;
+  /** After losing its node, a client waits a random 0..jitterMs before reconnecting. */
+  readonly jitterMs: number;
+  readonly random: () => number;
+  /** The cursor the first subscription starts after (a message id; before every send of the run). */
+  readonly after: string;
+  readonly events: ClientEvents;
+}
+
+/**
+ * One user's graphql-ws session, spoken at the protocol level (graphql-transport-ws over `ws`, so the
+ * socket can be bound to a source address): `connection_init` with the token, then one
+ * `messageReceived(after: <last id>)` subscription. When its node goes away (1006 after a kill, 1001 on
+ * a drain) it waits a random 0..jitterMs and reconnects to another node with its last id; when a node
+ * sheds it (1013) it retries after the node's hint, jittered; a refused connection backs off
+ * exponentially with jitter. It never gives up until `stop`.
+ */
+export class StormClient {
+  readonly user: string;
+  /** Id of the last message received (the resume cursor). */
+  lastId: string;
+  /** Node index of the current (or next) connection. */
+  node = -1;
+  /** True between `connection_ack` and the socket's close. */
+  live = false;
+  /** Epoch ms of the last acknowledged reconnect after a loss; NaN before the first loss. */
+  backAt = Number.NaN;
+  received = 0;
+  #socket: WebSocket | undefined;
+  #moved = false;
+  #failures = 0;
+  #stopped = false;
+  #timer: NodeJS.Timeout | undefined;
+  #onLive: (() => void) | undefined;
+  readonly #options: StormClientOptions;
+
+  constructor(options: StormClientOptions) {
+    this.#options = options;
+    this.user = options.user;
+    this.lastId = options.after;
+  }
+
+  /** Connects to `node` and resolves once the connection is acknowledged and the subscription sent. */
+  start(node: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.#onLive = resolve;
+      this.#connect(node);
+    });
+  }
+
+  /** Closes for good; no reconnect follows. */
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#socket?.close(1000, 'done');
+  }
+
+  #connect(node: number): void {
+    if (this.#stopped) return;
+    this.node = node;
+    const { ports, localAddress, token } = this.#options;
+    const socket = new WebSocket(`ws://127.0.0.1:${ports[node]}${GRAPHQL_PATH}`, 'graphql-transport-ws', {
+      localAddress,
+      perMessageDeflate: false,
+      handshakeTimeout: 60_000,
+    });
+    this.#socket = socket;
+    let acked = false;
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
+    socket.on('message', (data: Buffer) => {
+      const frame = parse(data.toString('utf8'));
+      if (frame?.type === 'connection_ack') {
+        acked = true;
+        this.live = true;
+        this.#failures = 0;
+        socket.send(JSON.stringify({ id: OPERATION, type: 'subscribe', payload: { query: RESUME, variables: { after: this.lastId } } }));
+        if (this.#moved) {
+          this.backAt = Date.now();
+          this.#options.events.back(this, node);
+        }
+        this.#onLive?.();
+        this.#onLive = undefined;
+      } else if (frame?.type === 'next') {
+        const result = frame.payload as { data?: { messageReceived?: { id?: unknown; toUserId?: unknown; body?: unknown } }; errors?: unknown };
+        const message = result.data?.messageReceived;
+        if (typeof message?.id === 'string' && typeof message.body === 'string' && typeof message.toUserId === 'string') {
+          this.lastId = message.id;
+          this.received += 1;
+          this.#options.events.message(this, message.id, message.toUserId, message.body);
+        } else {
+          this.#options.events.problem(`${this.user}: error result ${JSON.stringify(result).slice(0, 200)}`);
+        }
+      } else if (frame?.type === 'ping') {
+        socket.send(JSON.stringify({ type: 'pong' }));
+      } else if (frame?.type === 'error' || frame?.type === 'complete') {
+        this.#options.events.problem(`${this.user}: subscription ${frame.type} ${JSON.stringify(frame.payload ?? null).slice(0, 200)}`);
+      }
+    });
+    // 'error' (refused, HTTP 503, reset) is always followed by 'close'.
+    socket.on('error', () => {});
+    socket.on('unexpected-response', (_request, response) => {
+      this.#options.events.connectFailed(this, `HTTP ${response.statusCode}`);
+      socket.terminate();
+    });
+    socket.on('close', (code: number, reason: Buffer) => {
+      this.live = false;
+      if (this.#stopped) return;
+      const outcome: CloseOutcome = { code, reason: reason.toString('utf8'), acked };
+      if (code === 4403 || code === 4400 || code === 4500) this.#options.events.problem(`${this.user}: closed ${code} ${outcome.reason}`);
+      if (code === TRY_AGAIN_LATER) this.#options.events.shed(this);
+      else if (!acked && code !== 1005) this.#options.events.connectFailed(this, `close ${code}`);
+      if (acked) this.#moved = true;
+      const retry = retryDelay(outcome, this.#failures, this.#options.jitterMs, this.#options.random);
+      if (!acked && code !== TRY_AGAIN_LATER) this.#failures += 1;
+      const next = retry.sameNode ? node : this.#otherNode(node);
+      this.#timer = setTimeout(() => this.#connect(next), retry.ms);
+    });
+  }
+
+  /** A random node other than `lost` (the only one when there are two). */
+  #otherNode(lost: number): number {
+    const count = this.#options.ports.length;
+    if (count === 1) return lost;
+    const pick = Math.floor(this.#options.random() * (count - 1));
+    return pick >= lost ? pick + 1 : pick;
+  }
+}
+
+function parse(text: string): { type?: unknown; payload?: unknown } | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? (value as { type?: unknown; payload?: unknown }) : undefined;
+  } catch {
+    return undefined;
+  }
+}
