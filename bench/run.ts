@@ -31,15 +31,20 @@ const summary = (run: RunResult) => {
   const f = run.full;
   const head = `  ${run.system.padEnd(22)} connect ${num((run.connectMs ?? Number.NaN) / 1000)} s, RSS/user ${num(run.rssPerUserKib)} KiB`;
   const full = f === undefined ? '' : `, ${num(f.throughput)} msg/s, p99 ${num(f.latency.p99)} ms, CPU ${num(f.cpuMsPer1k)} ms/1k, bus ${num(f.busDeliveriesPerMessage)}/msg, delivered ${f.delivered}/${f.sent}`;
-  const rate = run.rate === undefined ? ` | rate: ${run.rateSkipped ?? 'n/a'}` : ` | @${settings.rate}/s p99 ${num(run.rate.latency.p99)} ms, delivered ${run.rate.delivered}/${run.rate.sent}`;
+  const r = run.rate;
+  const worst = r?.worstSecondP99 === undefined || settings.fullSpeed ? '' : ` (worst second ${num(r.worstSecondP99)} ms), CPU ${num(r.cpuMsPer1k)} ms/1k, failed sends ${r.sendErrors}`;
+  const rate = r === undefined ? ` | rate: ${run.rateSkipped ?? 'n/a'}` : ` | @${settings.rate}/s p99 ${num(r.latency.p99)} ms${worst}, delivered ${r.delivered}/${r.sent}`;
   const wall = ` [${num((run.wallMs ?? 0) / 1000)} s, stop ${num((run.stopMs ?? 0) / 1000)} s]`;
   return `${head}${full}${rate}${wall}${run.failures.length > 0 ? `\n    ⚠ ${run.failures.join('\n    ⚠ ')}` : ''}`;
 };
 
+/** The npm script of each preset, for the report's command line. */
+const SCRIPTS = { matrix: 'bench', smoke: 'bench:smoke', 'node-capacity': 'bench:capacity' } as const;
+
 const report: Report = {
   startedAt: new Date().toISOString(),
   finishedAt: '',
-  command: `${process.env['SWITCHBOARD_MAIN'] === undefined ? '' : `SWITCHBOARD_MAIN=${process.env['SWITCHBOARD_MAIN']} `}npm run ${options.preset === 'smoke' ? 'bench:smoke' : 'bench'}${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+  command: `${process.env['SWITCHBOARD_MAIN'] === undefined ? '' : `SWITCHBOARD_MAIN=${process.env['SWITCHBOARD_MAIN']} `}npm run ${SCRIPTS[options.preset]}${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
   machine: describeMachine(),
   switchboard: switchboardRevision(),
   settings,
@@ -61,12 +66,13 @@ for (const scenario of options.scenarios) {
 report.finishedAt = new Date().toISOString();
 
 const stamp = report.startedAt.replace(/[:.]/gu, '-');
-const base = join(options.outDir, `${options.preset === 'smoke' ? 'smoke-' : ''}${stamp}`);
+const base = join(options.outDir, `${options.preset === 'matrix' ? '' : `${options.preset}-`}${stamp}`);
 mkdirSync(options.outDir, { recursive: true });
 const markdown = renderReport(report);
 writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 1)}\n`);
 writeFileSync(`${base}.md`, markdown);
-if (options.writeDoc) updateDoc('BENCHMARKS.md', markdown);
+// The node-capacity preset has its own generated block in BENCHMARKS.md.
+if (options.writeDoc) updateDoc('BENCHMARKS.md', markdown, options.preset === 'node-capacity' ? 'capacity' : 'results');
 log(`\n${markdown}`);
 log(`report: ${base}.json, ${base}.md${options.writeDoc ? ', BENCHMARKS.md' : ''}`);
 

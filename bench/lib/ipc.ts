@@ -32,6 +32,8 @@ export interface InitCommand {
   readonly seed: number;
   readonly bodyBytes: number;
   readonly connectConcurrency: number;
+  /** Loopback source addresses the sockets spread over (0: the kernel picks 127.0.0.1). */
+  readonly sourceAddresses: number;
 }
 
 export type Command =
@@ -55,6 +57,8 @@ export interface PhaseResult {
   /** Received by a user other than the recipient, or not recognised. */
   readonly misrouted: number;
   readonly latenciesMs: number[];
+  /** When each of those messages was sent (epoch ms), in the same order. */
+  readonly sentAtMs: number[];
   readonly firstSendAt: number;
   readonly lastSendAt: number;
   readonly lastReceiptAt: number;

@@ -9,6 +9,8 @@ export interface LoadUser {
   readonly id: string;
   readonly node: number;
   readonly token: string;
+  /** Loopback address its socket binds to (see source-address.ts); the kernel's choice when absent. */
+  readonly localAddress: string | undefined;
 }
 
 export interface ClientEvents {
@@ -18,11 +20,23 @@ export interface ClientEvents {
   problem(description: string): void;
 }
 
+/** A `ws` WebSocket class whose sockets bind `localAddress` (graphql-ws constructs it with url and protocols only). */
+type SocketClass = new (address: string, protocols?: string | string[]) => WebSocket;
+
+function boundWebSocket(localAddress: string): SocketClass {
+  return class BoundWebSocket extends WebSocket {
+    constructor(address: string, protocols?: string | string[]) {
+      super(address, protocols, { localAddress });
+    }
+  };
+}
+
 /** The graphql-ws clients of one load process. */
 export class ClientSet {
   readonly #clients: Client[] = [];
   /** Local indices in the order their connection was acknowledged. */
   readonly connectedOrder: number[] = [];
+  readonly #socketClasses = new Map<string, SocketClass>();
   #closing = false;
 
   constructor(
@@ -50,12 +64,22 @@ export class ClientSet {
     return failures;
   }
 
+  #socketClass(localAddress: string | undefined): SocketClass {
+    if (localAddress === undefined) return WebSocket;
+    let socketClass = this.#socketClasses.get(localAddress);
+    if (socketClass === undefined) {
+      socketClass = boundWebSocket(localAddress);
+      this.#socketClasses.set(localAddress, socketClass);
+    }
+    return socketClass;
+  }
+
   #connect(user: LoadUser): Promise<void> {
     return new Promise((resolve, reject) => {
       let connected = false;
       const client = createClient({
         url: `ws://127.0.0.1:${this.ports[user.node]}${GRAPHQL_PATH}`,
-        webSocketImpl: WebSocket,
+        webSocketImpl: this.#socketClass(user.localAddress),
         connectionParams: { authorization: `Bearer ${user.token}` },
         lazy: true,
         retryAttempts: 0,

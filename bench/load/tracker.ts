@@ -22,6 +22,8 @@ export class PhaseTracker {
   lastReceiptAt = Number.NaN;
   onChange: () => void = () => {};
   readonly latencies: number[] = [];
+  /** Send time of each delivered message, in the order of `latencies`. */
+  readonly sentAts: number[] = [];
   #settled = 0;
   readonly #recipient: Int32Array;
   readonly #state: Uint8Array;
@@ -86,6 +88,7 @@ export class PhaseTracker {
     this.#state[seq] = state | DELIVERED;
     this.delivered += 1;
     this.latencies.push(now - sentAt);
+    this.sentAts.push(sentAt);
     this.lastReceiptAt = now;
     if (state === 0) this.#settled += 1;
     this.onChange();
@@ -103,6 +106,7 @@ export class PhaseTracker {
       duplicates: this.duplicates,
       misrouted: this.misrouted,
       latenciesMs: this.latencies.map((ms) => Math.round(ms * 1000) / 1000),
+      sentAtMs: this.sentAts.map((t) => Math.round(toEpoch(t) * 10) / 10),
       firstSendAt: toEpoch(this.firstSendAt),
       lastSendAt: toEpoch(this.lastSendAt),
       lastReceiptAt: toEpoch(this.lastReceiptAt),

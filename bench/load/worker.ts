@@ -6,6 +6,7 @@ import { ClientSet, type LoadUser } from './clients.ts';
 import { HttpSender } from './http-sender.ts';
 import { probeUsers } from './probe.ts';
 import { runRate, runWindow, type SendOne } from './runners.ts';
+import { sourceAddress } from './source-address.ts';
 import { PhaseTracker } from './tracker.ts';
 
 // A load process: holds its share of the users' sockets, sends messages to its own users (so send
@@ -33,7 +34,13 @@ async function initialise(init: InitCommand): Promise<State> {
   for (let local = 0; local < init.userCount; local++) {
     const index = init.firstUser + local;
     const id = `u${index}`;
-    users.push({ local, id, node: index % init.ports.length, token: await signToken(key, id) });
+    users.push({
+      local,
+      id,
+      node: index % init.ports.length,
+      token: await signToken(key, id),
+      localAddress: sourceAddress(index, init.sourceAddresses),
+    });
   }
   const trackers = new Map<string, PhaseTracker>();
   const problems: string[] = [];

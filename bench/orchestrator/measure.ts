@@ -3,7 +3,7 @@ import { totalBusReceived } from '../lib/metrics-scrape.ts';
 import { totalCpuMillis } from '../lib/proc-stats.ts';
 import { machineBusyMs } from '../lib/system-cpu.ts';
 import type { RedisServer } from '../lib/redis.ts';
-import { summarize } from '../lib/stats.ts';
+import { summarize, summarizeBySecond } from '../lib/stats.ts';
 import type { LoadPool } from './load-pool.ts';
 import type { PhaseSummary } from './types.ts';
 
@@ -62,6 +62,11 @@ export async function measurePhase(
   const start = Math.min(...results.map((r) => r.firstSendAt).filter(Number.isFinite));
   const end = Math.max(...results.map((r) => r.lastReceiptAt).filter(Number.isFinite));
   const durationMs = Number.isFinite(start) && Number.isFinite(end) ? end - start : 0;
+  // Fixed rate: the latency of what was sent in each second, from the phase's first send on.
+  const perSecond =
+    kind === 'rate' && Number.isFinite(start)
+      ? summarizeBySecond(results.flatMap((r) => r.latenciesMs), results.flatMap((r) => r.sentAtMs), start)
+      : undefined;
   const nodeCpuMs = after.nodeCpu - before.nodeCpu;
   const redisCpuMs = after.redisCpu - before.redisCpu;
   const loadCpuMs = after.loadCpu - before.loadCpu;
@@ -78,6 +83,7 @@ export async function measurePhase(
     throughput: durationMs > 0 ? (delivered * 1000) / durationMs : 0,
     durationMs,
     latency: summarize(results.flatMap((r) => r.latenciesMs)),
+    ...(perSecond === undefined ? {} : { perSecond, worstSecondP99: Math.max(0, ...perSecond.map((second) => second.p99)) }),
     cpuMsPer1k: delivered > 0 ? (nodeCpuMs * 1000) / delivered : 0,
     nodeCpuMs,
     redisCpuMs,

@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
-import { parseSystems, SMOKE_SYSTEMS, SYSTEM_NAMES, type SystemName } from './systems.ts';
+import { MAX_SOURCE_ADDRESSES } from '../load/source-address.ts';
+import { CAPACITY_SYSTEMS, parseSystems, SMOKE_SYSTEMS, SYSTEM_NAMES, type SystemName } from './systems.ts';
 import type { Scenario, Settings } from './types.ts';
 
 /** What `run.ts` does, from its command line. */
 export interface Options {
-  readonly preset: 'matrix' | 'smoke';
+  readonly preset: PresetName;
   readonly scenarios: Scenario[];
   readonly systems: SystemName[];
   readonly settings: Settings;
@@ -12,20 +13,35 @@ export interface Options {
   readonly writeDoc: boolean;
 }
 
+/** `npm run bench`, `npm run bench:smoke`, `npm run bench:capacity`. */
+export type PresetName = 'matrix' | 'smoke' | 'node-capacity';
+
 const PRESETS = {
   matrix: {
-    systems: SYSTEM_NAMES,
+    systems: SYSTEM_NAMES, repeat: 1, loadProcesses: 2, sourceAddresses: 16, fullSpeed: true,
     users: '1000,5000,20000', nodes: '2,4', body: '100,4096',
     messages: 20_000, window: 64, fullSeconds: 15, rate: 500, rateSeconds: 10,
     warmupMessages: 2000, warmupSeconds: 3, drainSeconds: 30, probeSample: 250, runTimeoutSeconds: 600, quietWaitSeconds: 45,
   },
+  // CI: delivery only, a few seconds per system. Two source addresses, so that path runs in CI too.
   smoke: {
-    systems: SMOKE_SYSTEMS,
+    systems: SMOKE_SYSTEMS, repeat: 1, loadProcesses: 2, sourceAddresses: 2, fullSpeed: true,
     users: '300', nodes: '2', body: '100',
     messages: 1000, window: 32, fullSeconds: 3, rate: 50, rateSeconds: 2,
     warmupMessages: 100, warmupSeconds: 1, drainSeconds: 10, probeSample: 1000, runTimeoutSeconds: 60, quietWaitSeconds: 0,
   },
-} as const;
+  // Issue 12: one full node. 18,000 sockets from 3 load processes (6,000 open files each) over 16
+  // source addresses; no warm-up and no full-speed phase, so the fixed-rate phase's first second is
+  // the node's first second of load; 3 repeats, medians.
+  'node-capacity': {
+    systems: CAPACITY_SYSTEMS, repeat: 3, loadProcesses: 3, sourceAddresses: 16, fullSpeed: false,
+    users: '18000', nodes: '1', body: '100',
+    messages: 0, window: 64, fullSeconds: 0, rate: 1000, rateSeconds: 20,
+    warmupMessages: 0, warmupSeconds: 0, drainSeconds: 30, probeSample: 250, runTimeoutSeconds: 900, quietWaitSeconds: 45,
+  },
+} as const satisfies Record<PresetName, unknown>;
+
+const isPreset = (value: string): value is PresetName => Object.hasOwn(PRESETS, value);
 
 const intList = (flag: string, raw: string): number[] =>
   raw.split(',').map((part) => {
@@ -38,6 +54,13 @@ const int = (flag: string, raw: string | undefined, fallback: number): number =>
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`Invalid --${flag}: expected a positive number: current value '${raw}'`);
+  return value;
+};
+
+const count = (flag: string, raw: string | undefined, fallback: number, max: number): number => {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > max) throw new Error(`Invalid --${flag}: expected an integer from 0 to ${max}: current value '${raw}'`);
   return value;
 };
 
@@ -64,10 +87,11 @@ export function parseOptions(argv: readonly string[]): Options {
       out: { type: 'string', default: 'bench/results' },
       'write-doc': { type: 'boolean', default: false },
       profile: { type: 'string' },
+      'source-addresses': { type: 'string' },
     },
   });
   const preset = values.preset;
-  if (preset !== 'matrix' && preset !== 'smoke') throw new Error(`Invalid --preset: expected matrix or smoke: current value '${preset}'`);
+  if (!isPreset(preset)) throw new Error(`Invalid --preset: expected ${Object.keys(PRESETS).join(', ')}: current value '${preset}'`);
   const p = PRESETS[preset];
   const scenarios: Scenario[] = [];
   for (const users of intList('users', values.users ?? p.users)) {
@@ -76,6 +100,7 @@ export function parseOptions(argv: readonly string[]): Options {
     }
   }
   const settings: Settings = {
+    fullSpeed: p.fullSpeed,
     messages: int('messages', values.messages, p.messages),
     window: int('window', values.window, p.window),
     fullSeconds: int('seconds', values.seconds, p.fullSeconds),
@@ -85,9 +110,10 @@ export function parseOptions(argv: readonly string[]): Options {
     warmupSeconds: p.warmupSeconds,
     drainSeconds: p.drainSeconds,
     probeSample: int('probe', values.probe, p.probeSample),
-    loadProcesses: int('load-procs', values['load-procs'], 2),
-    repeat: int('repeat', values.repeat, 1),
+    loadProcesses: int('load-procs', values['load-procs'], p.loadProcesses),
+    repeat: int('repeat', values.repeat, p.repeat),
     connectConcurrency: 200,
+    sourceAddresses: count('source-addresses', values['source-addresses'], p.sourceAddresses, MAX_SOURCE_ADDRESSES),
     seed: int('seed', values.seed, 1),
     runTimeoutSeconds: p.runTimeoutSeconds,
     quietWaitSeconds: p.quietWaitSeconds,

@@ -35,7 +35,8 @@ function listeningPort(line: string): number | undefined {
 /**
  * One system in one scenario, from scratch: a private redis-server, N nodes, the load processes;
  * connect and subscribe every user, prove the subscriptions live, warm up, then the measured
- * full-speed and fixed-rate phases. Everything started is stopped again, whatever happens.
+ * full-speed and fixed-rate phases (only the fixed-rate one, right after the probes, without
+ * `settings.fullSpeed`). Everything started is stopped again, whatever happens.
  */
 export async function runSystem(name: SystemName, scenario: Scenario, settings: Settings): Promise<RunResult> {
   const result: RunResult = { system: name, scenario, failures: [], warnings: [] };
@@ -97,7 +98,7 @@ async function execute(
   const workers = settings.loadProcesses;
   const s: Subjects = { nodePids, nodePorts: nodes.map((node) => node.port), redis, pool };
   await pool.init(
-    { ports: s.nodePorts, secret, seed: settings.seed, bodyBytes: scenario.bodyBytes, connectConcurrency: settings.connectConcurrency },
+    { ports: s.nodePorts, secret, seed: settings.seed, bodyBytes: scenario.bodyBytes, connectConcurrency: settings.connectConcurrency, sourceAddresses: settings.sourceAddresses },
     scenario.users,
   );
 
@@ -125,6 +126,14 @@ async function execute(
   const drainMs = settings.drainSeconds * 1000;
   const phaseTimeout = (seconds: number) => (seconds + settings.drainSeconds + 30) * 1000;
   const perWorker = (total: number) => Math.max(1, Math.round(total / workers));
+  const rate: PhaseSpec = { tag: 'r', mode: 'rate', rate: settings.rate / workers, seconds: settings.rateSeconds, maxInFlight: 5000, drainMs };
+  const runRatePhase = async () => {
+    result.rate = await measurePhase(s, 'rate', rate, phaseTimeout(settings.rateSeconds));
+    result.failures.push(...phaseFailures(result.rate));
+    result.warnings.push(...phaseWarnings(result.rate, settings));
+  };
+  if (!settings.fullSpeed) return runRatePhase();
+
   const warmup: PhaseSpec = {
     tag: 'w',
     mode: 'window',
@@ -152,16 +161,6 @@ async function execute(
   } else if (result.full.throughput < settings.rate) {
     result.rateSkipped = `cannot sustain ${settings.rate} msg/s (full speed: ${Math.round(result.full.throughput)} msg/s)`;
   } else {
-    const rate: PhaseSpec = {
-      tag: 'r',
-      mode: 'rate',
-      rate: settings.rate / workers,
-      seconds: settings.rateSeconds,
-      maxInFlight: 5000,
-      drainMs,
-    };
-    result.rate = await measurePhase(s, 'rate', rate, phaseTimeout(settings.rateSeconds));
-    result.failures.push(...phaseFailures(result.rate));
-    result.warnings.push(...phaseWarnings(result.rate, settings));
+    await runRatePhase();
   }
 }

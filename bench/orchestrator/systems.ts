@@ -37,6 +37,9 @@ export const SYSTEM_NAMES: readonly SystemName[] = ['switchboard-user', 'switchb
  */
 export const SMOKE_SYSTEMS: readonly SystemName[] = SYSTEM_NAMES.filter((name) => name !== 'switchboard-deno');
 
+/** The node-capacity preset's systems: switchboard next to the floor and Mercurius (issue 12). */
+export const CAPACITY_SYSTEMS: readonly SystemName[] = ['switchboard-user', 'floor', 'mercurius'];
+
 /**
  * Production mode, but with the abuse limits lifted: the benchmark measures delivery cost, and the
  * production defaults (10 sends/s per user, 10,000 connections per node) would throttle the load

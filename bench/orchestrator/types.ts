@@ -14,6 +14,12 @@ export interface Settings {
   readonly messages: number;
   readonly window: number;
   readonly fullSeconds: number;
+  /**
+   * Whether the warm-up and the full-speed phase run. Without them (the node-capacity preset) the
+   * fixed-rate phase comes right after the probes and always runs, so its first second is the
+   * node's first second of load.
+   */
+  readonly fullSpeed: boolean;
   /** Fixed-rate phase: messages per second in total, for `rateSeconds`. */
   readonly rate: number;
   readonly rateSeconds: number;
@@ -28,6 +34,8 @@ export interface Settings {
   /** Runs of every system in every scenario (interleaved); the table shows per-figure medians. */
   readonly repeat: number;
   readonly connectConcurrency: number;
+  /** Loopback source addresses the load's sockets spread over (bench/load/source-address.ts); 0: none. */
+  readonly sourceAddresses: number;
   readonly seed: number;
   /** How long a run waits for the machine to be quiet before it starts anyway (0: no wait). */
   readonly quietWaitSeconds: number;
@@ -51,6 +59,13 @@ export interface PhaseSummary {
   readonly throughput: number;
   readonly durationMs: number;
   readonly latency: LatencySummary;
+  /**
+   * Fixed-rate phase: the latency of the messages sent in each second of the phase (index 0: the
+   * first second of load), and the highest of those p99s. Absent in full-speed phases and in
+   * reports written before they existed.
+   */
+  readonly perSecond?: readonly LatencySummary[];
+  readonly worstSecondP99?: number;
   /** CPU of all node processes during the phase, per 1,000 delivered messages. */
   readonly cpuMsPer1k: number;
   readonly nodeCpuMs: number;

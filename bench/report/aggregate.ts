@@ -37,8 +37,23 @@ function medianPhase(phases: readonly PhaseSummary[]): PhaseSummary | undefined 
     busDeliveriesPerMessage: bus ?? null,
     redisOutBytesPerMessage: m(phases.map((p) => p.redisOutBytesPerMessage)),
     maxLagMs: m(phases.map((p) => p.maxLagMs)),
+    ...medianSeconds(phases),
     problems: phases.flatMap((p) => p.problems),
   };
+}
+
+/** Per second of a fixed-rate phase: each second's figures the median over the repeats that have that second. */
+function medianSeconds(phases: readonly PhaseSummary[]): Pick<PhaseSummary, 'perSecond' | 'worstSecondP99'> {
+  const runs = phases.flatMap((p) => (p.perSecond === undefined ? [] : [p.perSecond]));
+  if (runs.length === 0) return {};
+  const seconds = Math.max(...runs.map((run) => run.length));
+  const perSecond = Array.from({ length: seconds }, (_, i) => {
+    const have = runs.flatMap((run) => (run[i] === undefined ? [] : [run[i]]));
+    const at = (key: keyof LatencySummary) => m(have.map((second) => second[key]));
+    return { count: have.reduce((total, second) => total + second.count, 0), p50: at('p50'), p90: at('p90'), p99: at('p99'), max: at('max') };
+  });
+  // The median of each run's own worst second, not the worst of the medians.
+  return { perSecond, worstSecondP99: m(phases.map((p) => p.worstSecondP99)) };
 }
 
 /**

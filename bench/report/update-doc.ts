@@ -1,13 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const START = '<!-- bench:results:start -->';
-const END = '<!-- bench:results:end -->';
-
 /**
- * Replaces the generated block of `path` (between the bench:results markers) with `markdown`.
+ * Replaces the generated block `block` of `path` (between the `<!-- bench:<block>:start -->` and
+ * `<!-- bench:<block>:end -->` markers; `results` by default) with `markdown`.
  * @throws when the file has no such block.
  */
-export function updateDoc(path: string, markdown: string): void {
+export function updateDoc(path: string, markdown: string, block = 'results'): void {
+  const START = `<!-- bench:${block}:start -->`;
+  const END = `<!-- bench:${block}:end -->`;
   const text = readFileSync(path, 'utf8');
   const start = text.indexOf(START);
   const end = text.indexOf(END);
