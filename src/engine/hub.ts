@@ -9,6 +9,8 @@ export interface HubOptions {
   /** Live messages a stream buffers before it falls back to history. Default 1000. */
   readonly liveLimit?: number;
   readonly metrics?: Metrics;
+  /** Epoch milliseconds, for the delivery latency metric. Default `Date.now`. */
+  readonly now?: () => number;
 }
 
 /**
@@ -27,11 +29,17 @@ export class Hub {
   readonly #pageSize: number;
   readonly #liveLimit: number;
   readonly #metrics: Metrics | undefined;
+  readonly #now: () => number;
 
-  // One function for every stream: it depends on nothing of the stream's.
+  // One function of each kind for every stream: they depend on nothing of the stream's.
   readonly #onOverflow = (): void => {
     this.#metrics?.dropped.inc({ reason: 'live_overflow' });
     this.#metrics?.backfills.inc({ reason: 'overflow' });
+  };
+  readonly #onEmit = (message: Message): void => {
+    if (this.#metrics === undefined) return;
+    this.#metrics.delivered.inc();
+    this.#metrics.latency.observe(Math.max(0, this.#now() - Date.parse(message.sentAt)) / 1000);
   };
 
   constructor(bus: Bus, options: HubOptions = {}) {
@@ -39,6 +47,7 @@ export class Hub {
     this.#pageSize = options.pageSize ?? 100;
     this.#liveLimit = options.liveLimit ?? 1000;
     this.#metrics = options.metrics;
+    this.#now = options.now ?? Date.now;
   }
 
   /** Users with at least one live stream on this node. */
@@ -68,6 +77,7 @@ export class Hub {
       liveLimit: this.#liveLimit,
       onEnd: () => this.#remove(userId, stream),
       onOverflow: this.#onOverflow,
+      onEmit: this.#onEmit,
     });
     let streams = this.#sessions.get(userId);
     if (streams === undefined) {

@@ -24,6 +24,13 @@ export function frameBytes(message: Message): number {
 /** Where a stream reads history from (the bus). */
 export type ReadHistory = (after: string, limit: number) => Promise<HistoryPage>;
 
+/**
+ * Where a pushed stream's events go (see {@link MessageStream.drive}). It returns a promise when the
+ * consumer wants the stream to wait before the next history event (its socket's buffer is full), or
+ * `undefined` to go on at once. A failure (an `Error` event) is the last event.
+ */
+export type StreamSink = (event: Message | Error) => Promise<void> | undefined;
+
 export interface MessageStreamOptions {
   readonly read: ReadHistory;
   /** History entries fetched per read while catching up. */
@@ -41,6 +48,8 @@ export interface MessageStreamOptions {
   readonly retryWindowMs?: number;
   /** Told how many bytes the stream owes its consumer. */
   readonly backlog?: StreamBacklog | undefined;
+  /** Called for every message handed to the consumer (delivery metrics). */
+  readonly onEmit?: (message: Message) => void;
 }
 
 /**
@@ -67,6 +76,13 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
   #page: Message[] = [];
   #live: Message[] = [];
   #wake: (() => void) | undefined;
+  /** The pushed stream's sink ({@link drive}). */
+  #sink: StreamSink | undefined;
+  /**
+   * The consumer waits in {@link next} for a live message with nothing buffered, nothing held and
+   * nothing to catch up: a pushed message can go straight to the sink. Cleared by every wake-up.
+   */
+  #parked = false;
   #done = false;
   /** Set by {@link fail}: yielded next, then the stream ends. */
   #failure: Error | undefined;
@@ -95,9 +111,32 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
     if (error !== undefined) throw error;
   }
 
+  /**
+   * Pushes every event to `sink` from now on instead of waiting to be pulled; resolves once the
+   * stream has ended (after a failure, which is the sink's last event, or {@link end}).
+   */
+  async drive(sink: StreamSink): Promise<void> {
+    this.#sink = sink;
+    for (;;) {
+      const result = await this.next();
+      if (result.done === true) return;
+      const pending = sink(result.value);
+      if (pending !== undefined) await pending;
+    }
+  }
+
   /** A live message from the hub. */
   push(message: Message): void {
     if (this.#done) return;
+    if (this.#parked && this.#sink !== undefined && !this.#held && !this.#catchingUp) {
+      // Live and idle: straight to the sink (a live frame is not held back for a full socket buffer;
+      // the slow-consumer rule bounds what a socket may owe).
+      if (compareIds(message.id, this.#cursor) <= 0) return;
+      this.#cursor = message.id;
+      this.#options.onEmit?.(message);
+      void this.#sink(message);
+      return;
+    }
     this.#owe(frameBytes(message));
     this.#live.push(message);
     if (this.#live.length > this.#options.liveLimit) {
@@ -161,7 +200,10 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
       while ((live = this.#live.shift()) !== undefined) {
         if (compareIds(live.id, this.#cursor) > 0) return this.#emit(live);
       }
-      await new Promise<void>((resolve) => (this.#wake = resolve));
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+        this.#parked = true;
+      });
     }
   }
 
@@ -212,6 +254,7 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
   #emit(message: Message): IteratorResult<Message> {
     this.#cursor = message.id;
     this.#owe(-frameBytes(message));
+    this.#options.onEmit?.(message);
     return { value: message, done: false };
   }
 
@@ -223,6 +266,7 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
   }
 
   #notify(): void {
+    this.#parked = false;
     const wake = this.#wake;
     this.#wake = undefined;
     wake?.();

@@ -1,6 +1,7 @@
 import { DateTimeResolver } from 'graphql-scalars';
 import { BusUnavailableError, CursorExpiredError } from '../bus/bus.ts';
 import type { Message } from '../domain/message.ts';
+import type { MessageStream } from '../engine/message-stream.ts';
 import { clientError } from '../errors.ts';
 import type { GraphQLContext } from './context.ts';
 import { checkSendArguments, cursorArgument, pageSizeArgument } from './inputs.ts';
@@ -20,6 +21,22 @@ function busError(what: string, error: unknown): unknown {
     );
   }
   return error;
+}
+
+/**
+ * Opens the caller's `messageReceived` stream: retained messages after `after`, then live. The
+ * subscription's one entry point, for the resolver (SSE, generic graphql-ws) and for the push path
+ * of graphql-ws (`transport/pushed-subscription.ts`).
+ * @throws UNAUTHENTICATED, BAD_USER_INPUT (a malformed cursor), CURSOR_EXPIRED, UNAVAILABLE
+ */
+export async function subscribeToMessages(context: GraphQLContext, after: string | null | undefined): Promise<MessageStream> {
+  const userId = requireUser(context);
+  const cursor = cursorArgument('Cannot subscribe', after);
+  try {
+    return await context.services.hub.subscribe(userId, cursor, { backlog: context.backlog });
+  } catch (error) {
+    throw busError('Cannot subscribe', error);
+  }
 }
 
 export const resolvers: Resolvers = {
@@ -63,22 +80,12 @@ export const resolvers: Resolvers = {
   Subscription: {
     ...presenceSubscriptions,
     messageReceived: {
-      async subscribe(_parent, args, context) {
-        const userId = requireUser(context);
-        const after = cursorArgument('Cannot subscribe', args.after);
-        try {
-          return await context.services.hub.subscribe(userId, after, { backlog: context.backlog });
-        } catch (error) {
-          throw busError('Cannot subscribe', error);
-        }
-      },
+      subscribe: (_parent, args, context) => subscribeToMessages(context, args.after),
       // The stream yields an Error when a later history read fails: throwing it here sends it to the
-      // client as this event's error; the stream then ends, so the subscription completes.
-      resolve: (event: Message | Error, _args: unknown, context: GraphQLContext) => {
+      // client as this event's error; the stream then ends, so the subscription completes. (Delivery
+      // metrics are counted by the hub's streams, once per message a consumer gets.)
+      resolve: (event: Message | Error) => {
         if (event instanceof Error) throw busError('Subscription ended', event);
-        const { metrics, now } = context.services;
-        metrics.delivered.inc();
-        metrics.latency.observe(Math.max(0, now() - Date.parse(event.sentAt)) / 1000);
         return event;
       },
     },

@@ -1,5 +1,6 @@
 import { getOperationAST, GraphQLError, type ExecutionArgs } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
+import { maskError } from 'graphql-yoga';
 import { AuthError, bearerToken, type VerifyToken, type Viewer } from '../auth/verifier.ts';
 import { clientError, type ErrorCode } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -9,7 +10,10 @@ import { Backlog } from '../security/backlog.ts';
 import { CloseCode } from '../security/close-codes.ts';
 import type { SecurityConfig } from '../security/config.ts';
 import type { ConnectionLimits } from '../security/connection-limits.ts';
-import type { SocketContext, Yoga } from './http.ts';
+import type { GraphQLContext } from '../graphql/context.ts';
+import { EventPlans, type EventPlan, type MaskError } from './event-plan.ts';
+import { UNEXPECTED_ERROR_MESSAGE, type SocketContext, type Yoga } from './http.ts';
+import { asGraphQLError, subscribePushed, type PushSocket } from './pushed-subscription.ts';
 
 export interface GraphqlWsOptions {
   readonly yoga: Yoga;
@@ -24,19 +28,25 @@ export interface GraphqlWsOptions {
 
 /** What graphql-ws's `extra` must carry on every runtime: the socket (ws on Node, WebSocket on Deno). */
 export interface SocketExtra {
-  readonly socket: {
-    readonly readyState: number;
-    /** Bytes handed to the socket and not yet written to the network (web-standard on both runtimes). */
-    readonly bufferedAmount: number;
+  readonly socket: PushSocket & {
     close(code: number, reason: string): void;
   };
 }
 
 type Executor = (args: ExecutionArgs) => ReturnType<NonNullable<ServerOptions['execute']>>;
+/** What an operation's `rootValue` carries from `onSubscribe` to `execute`/`subscribe`. */
 interface Root {
   readonly execute: Executor;
   readonly subscribe: Executor;
+  /** Set for a `messageReceived` subscription delivered by push. */
+  readonly push?: { readonly plan: EventPlan; readonly id: string; readonly connection: Connection } | undefined;
 }
+
+/**
+ * Catch-up (history) frames wait while a socket holds more unsent bytes than this: a quarter of the
+ * slow-consumer limit, at most 64 KiB, so a long back-fill never trips the rule it is paced by.
+ */
+const CATCH_UP_HIGH_WATER_BYTES = 64 * 1024;
 
 /** graphql-transport-ws message types only a server sends. */
 const SERVER_ONLY: ReadonlySet<unknown> = new Set(['connection_ack', 'next', 'error']);
@@ -63,6 +73,14 @@ export function createGraphqlWsOptions<E extends SocketExtra>(
   const { yoga, verify, logger, metrics, security, limits, presence } = options;
   // graphql-ws passes the same context object to every hook of one socket.
   const connections = new WeakMap<object, Connection>();
+  const plans = new EventPlans();
+  // Yoga's own mask, logged as yoga logs what it masks: coded errors pass, anything else is masked.
+  const mask: MaskError = (error) => {
+    const masked = maskError(error, UNEXPECTED_ERROR_MESSAGE);
+    if (masked !== error) logger.error({ args: [String(error)] }, 'yoga error');
+    return asGraphQLError(masked);
+  };
+  const highWaterBytes = Math.min(CATCH_UP_HIGH_WATER_BYTES, Math.floor(security.slowConsumerBytes / 4));
   return {
     connectionInitWaitTimeout: security.connectionInitTimeoutMs,
     // graphql-ws throws on a message only a server sends (connection_ack, next, error) arriving from a
@@ -117,7 +135,7 @@ export function createGraphqlWsOptions<E extends SocketExtra>(
     onClose(ctx) {
       connections.get(ctx)?.release();
     },
-    async onSubscribe(ctx, _id, payload) {
+    async onSubscribe(ctx, id, payload) {
       const connection = connections.get(ctx);
       if (connection === undefined) return [clientError('UNAUTHENTICATED', 'Not authenticated')];
       // graphql-ws registers the operation before this hook, so the count includes it.
@@ -149,7 +167,8 @@ export function createGraphqlWsOptions<E extends SocketExtra>(
       if (getOperationAST(document, payload.operationName ?? undefined) === null) {
         return [clientError('OPERATION_RESOLUTION_FAILURE', 'Could not determine what operation to execute.')];
       }
-      const root: Root = { execute, subscribe };
+      const plan = plans.get(schema, document, payload.operationName ?? undefined);
+      const root: Root = { execute, subscribe, push: plan === undefined ? undefined : { plan, id, connection } };
       return {
         schema,
         document,
@@ -164,7 +183,22 @@ export function createGraphqlWsOptions<E extends SocketExtra>(
       connections.get(ctx)?.backlog.check();
     },
     execute: (args) => (args.rootValue as Root).execute(args),
-    subscribe: (args) => (args.rootValue as Root).subscribe(args),
+    subscribe(args) {
+      const root = args.rootValue as Root;
+      if (root.push === undefined) return root.subscribe(args);
+      const { plan, id, connection } = root.push;
+      return subscribePushed({
+        schema: args.schema,
+        plan,
+        id,
+        context: args.contextValue as GraphQLContext,
+        variables: args.variableValues,
+        socket: connection.socket,
+        checkBacklog: () => connection.backlog.check(),
+        highWaterBytes,
+        mask,
+      });
+    },
   };
 }
 
@@ -188,7 +222,7 @@ class Connection {
   readonly id = crypto.randomUUID().slice(0, 8);
   readonly viewer: Viewer;
   readonly backlog: Backlog;
-  readonly #socket: SocketExtra['socket'];
+  readonly socket: SocketExtra['socket'];
   readonly #admission: { release(): void };
   readonly #logger: Logger;
   /** When the token expires, plus the skew the verifier allows (so a reconnect with it is refused rather than looping). */
@@ -207,7 +241,7 @@ class Connection {
   }) {
     const { viewer, socket, security } = options;
     this.viewer = viewer;
-    this.#socket = socket;
+    this.socket = socket;
     this.#admission = options.admission;
     this.#logger = options.logger;
     this.backlog = new Backlog({
@@ -244,12 +278,12 @@ class Connection {
 
   #expire(): void {
     this.#logger.info({ connId: this.id, userId: this.viewer.userId }, 'websocket closed: token expired');
-    this.#socket.close(CloseCode.Forbidden, 'Token expired');
+    this.socket.close(CloseCode.Forbidden, 'Token expired');
   }
 
   #cutOff(unsentBytes: number): void {
     this.#logger.warn({ connId: this.id, userId: this.viewer.userId, unsentBytes }, 'websocket closed: slow consumer');
-    this.#socket.close(CloseCode.SlowConsumer, 'Slow consumer');
+    this.socket.close(CloseCode.SlowConsumer, 'Slow consumer');
     // Stop feeding it: the streams end now, not when the close handshake finishes.
     for (const stream of [...this.backlog.streams]) stream.end();
   }

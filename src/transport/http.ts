@@ -28,6 +28,9 @@ export interface HttpOptions {
   readonly slowConsumerBytes: number;
 }
 
+/** What a client sees in place of an unexpected error (yoga's default masking message). */
+export const UNEXPECTED_ERROR_MESSAGE = 'Unexpected error.';
+
 /** The GraphQL endpoint. Every transport (HTTP, SSE, graphql-ws) executes through this one yoga. */
 export const GRAPHQL_PATH = '/graphql';
 
@@ -45,6 +48,7 @@ export function createHttpTransport(options: HttpOptions): Yoga {
     // Validation results are kept per cached document, so this bounds both (security/bounded-cache.ts).
     parserAndValidationCache: { documentCache: boundedCache(256), errorCache: boundedCache(64) },
     landingPage: false,
+    maskedErrors: { errorMessage: UNEXPECTED_ERROR_MESSAGE },
     // The body limit is MAX_PAYLOAD_BYTES, enforced before yoga by `guardRequest` (by Content-Length,
     // or by reading at most that much of a chunked body). Yoga's own limit would pipe every request
     // body through one more TransformStream and Request (a stream pipeline, an AbortController and

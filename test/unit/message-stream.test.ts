@@ -3,6 +3,7 @@ import { BusUnavailableError, type HistoryPage } from '../../src/bus/bus.ts';
 import { createMemoryBus } from '../../src/bus/memory-bus.ts';
 import type { Message } from '../../src/domain/message.ts';
 import { MessageStream } from '../../src/engine/message-stream.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 const LIMITS = { maxPerUser: 10_000, ttlMs: 3_600_000, idempotencyTtlMs: 60_000 };
 const draft = (body: string) => ({ fromUserId: 'alice', toUserId: 'bob', body, sentAt: '2026-11-24T00:00:00.000Z' });
@@ -123,5 +124,37 @@ describe('MessageStream', () => {
     failNextReads(1);
     expect(await take(1)).toEqual(['error:BusUnavailableError']);
     expect(await stream.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('pushed: catches up at the pace the sink asks for, then hands each live message to the sink inside push', async () => {
+    const { bus, stream, reads } = await setup({ pageSize: 4 });
+    const start = await bus.tail('bob');
+    for (let i = 0; i < 10; i++) await bus.send(draft(`h${i}`));
+    stream.startAt(start, true);
+    const got: string[] = [];
+    let release: (() => void) | undefined;
+    const driven = stream.drive((event) => {
+      got.push(event instanceof Error ? `error:${event.name}` : event.body);
+      // Hold the catch-up after its third message, as a socket with a full buffer does.
+      return got.length === 3 ? new Promise<void>((resolve) => (release = resolve)) : undefined;
+    });
+    await waitFor('the catch-up to wait for the sink', () => release !== undefined, { intervalMs: 1 });
+    expect(got).toEqual(['h0', 'h1', 'h2']);
+    expect(reads.length).toBe(1);
+    release?.();
+    await waitFor('the rest of the history', () => got.length === 10, { intervalMs: 1 });
+    // Live now: the sink gets the message before `send` (which pushes it) has returned.
+    const before = got.length;
+    await bus.send(draft('live'));
+    expect(got.length).toBe(before + 1);
+    expect(got.slice(-1)).toEqual(['live']);
+    stream.hold();
+    await bus.send(draft('held'));
+    expect(got.slice(-1)).toEqual(['live']);
+    stream.resync();
+    await waitFor('the held message after resync', () => got.length === 12, { intervalMs: 1 });
+    expect(got.slice(-2)).toEqual(['live', 'held']);
+    stream.end();
+    await driven;
   });
 });
