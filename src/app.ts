@@ -48,8 +48,14 @@ export interface App {
   /** What the runtime checks on WebSocket upgrades and frames, before graphql-ws (SECURITY.md). */
   readonly sockets: SocketGate;
   readonly services: Services;
-  /** Connects the bus. Call before serving. */
-  start(): Promise<void>;
+  /**
+   * Connects the bus and presence; resolves once both are connected, however long Redis takes to come
+   * up (retrying with backoff). Until then `/ready` answers 503, WebSocket upgrades 503, and sends
+   * `UNAVAILABLE`. `options.onWaiting` is called once if the first attempt to reach Redis fails.
+   * @throws {RedisStartError} when Redis refuses the node in a way retrying does not fix (credentials,
+   *   TLS, ACL, a replica), or when `stop` is called while it waits.
+   */
+  start(options?: { readonly onWaiting?: (error: unknown) => void }): Promise<void>;
   /** Starts a graceful shutdown: `/ready` answers 503 from now on, so load balancers stop routing here. */
   drain(): void;
   /** Ends every subscription and closes the bus. */
@@ -117,6 +123,8 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   // A user's graphql-ws connections are counted cluster-wide by presence (this node's when it is off).
   const connectionLimits = new ConnectionLimits({ ...security, clusterSockets: (userId) => presence.sessionCount(userId) });
   let draining = false;
+  /** Connected (bus and presence started): until then the node refuses upgrades and is not ready. */
+  let started = false;
   const services: Services = {
     nodeId: config.nodeId,
     bus,
@@ -142,7 +150,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       useStreamLimits(connectionLimits),
       csrfOnPost(),
       useDemoPage({ graphqlPath: GRAPHQL_PATH }),
-      useOperationsRoutes({ metrics, ready: () => !draining && bus.ready() }),
+      useOperationsRoutes({ metrics, ready: () => started && !draining && bus.ready() }),
       ...(development ? [useDevTokenRoute(now)] : []),
     ],
   });
@@ -157,6 +165,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       maxPayloadBytes: security.maxPayloadBytes,
       refusal(origin) {
         if (!originAllowed(origin, security.allowedOrigins)) return originRefusal(origin ?? '');
+        if (!started) return { status: 503, message: 'Cannot accept connection: this node is not connected to Redis yet: retry shortly' };
         if (!connectionLimits.hasRoom()) {
           return { status: 503, message: `Cannot accept connection: this node holds its maximum of ${connectionLimits.maxConnections} connections` };
         }
@@ -167,15 +176,21 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       internalError: (error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'websocket internal error'),
     },
     services,
-    async start() {
+    async start(options) {
       if (development) {
         logger.warn(
           {},
           'USING THE FIXED DEVELOPMENT JWT SECRET: anyone can mint tokens at POST /dev/token. Set JWT_SECRET or JWT_JWKS_URL for real use.',
         );
       }
-      await bus.start({ deliver: (message) => hub.deliver(message), resync: () => hub.resync(), suspend: () => hub.hold() });
+      await bus.start({
+        deliver: (message) => hub.deliver(message),
+        resync: () => hub.resync(),
+        suspend: () => hub.hold(),
+        waiting: (error) => options?.onWaiting?.(error),
+      });
       await presence.start();
+      started = true;
       logger.info(
         { bus: config.redis?.kind ?? 'memory', routing: config.routing },
         'switchboard node started',

@@ -1,6 +1,9 @@
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { createApp, type App } from './app.ts';
+import { describeError } from './bus/redis-connection.ts';
+import { targetVariable } from './bus/redis-faults.ts';
 import { CONFIG_VARIABLES, ConfigError, parseConfig, type Config } from './config.ts';
+import { EXIT, listenFailure, startFailure, startupTimeout, type Fatal } from './startup-faults.ts';
 
 /** What the command line needs from the process it runs in; each runtime entry provides one. */
 export interface CliProcess {
@@ -28,15 +31,19 @@ export interface Host {
 
 export type Serve = (app: App, options: { port: number }) => Promise<Host>;
 
-/** Exit code for a configuration error (EX_CONFIG from sysexits.h). */
-export const EXIT_CONFIG = 78;
+/** Exit code for a configuration error (EX_CONFIG from sysexits.h). Every exit code: {@link EXIT}. */
+export const EXIT_CONFIG = EXIT.config;
 
 /**
  * The service's command line, the same on every runtime: `--help` prints the variables; otherwise
- * it parses the configuration (exit {@link EXIT_CONFIG} with a message on a bad value), starts a
- * node, serves it with `serve`, logs `listening` with the bound port, and on SIGTERM or SIGINT
- * closes the host, stops the node and exits 0.
- * @throws whatever starting the node or the host throws (not a configuration error).
+ * it parses the configuration (exit {@link EXIT_CONFIG} with a message on a bad value), starts
+ * connecting the node and serves it with `serve` at once, logs `listening` with the bound port once
+ * the node is started or waiting for Redis, and on SIGTERM or SIGINT closes the host, stops the node
+ * and exits 0. While it waits for Redis, `/health` answers 200 and `/ready` 503; past
+ * STARTUP_TIMEOUT_MS (when set) it exits {@link EXIT}.unavailable.
+ *
+ * It never throws: a fault that ends the process (the port, Redis refusing the node, a bug) is one
+ * fatal log line that says what failed and what to do, and an exit code from {@link EXIT}.
  */
 export async function runCli(proc: CliProcess, serve: Serve): Promise<void> {
   if (proc.args.includes('--help') || proc.args.includes('-h')) {
@@ -54,21 +61,64 @@ export async function runCli(proc: CliProcess, serve: Serve): Promise<void> {
     // Only the named variables are read: Deno grants access to exactly these.
     config = parseConfig(Object.fromEntries(CONFIG_VARIABLES.map(({ name }) => [name, proc.env(name)])));
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    proc.writeStderr(`switchboard: ${error.message}\n`);
-    proc.exit(EXIT_CONFIG);
+    proc.writeStderr(`switchboard: ${error instanceof ConfigError ? error.message : `Cannot read the configuration: ${describeError(error)}`}\n`);
+    proc.exit(error instanceof ConfigError ? EXIT_CONFIG : EXIT.software);
   }
 
   const logger = pino({ level: config.logLevel, base: { service: 'switchboard' } });
-  const app = createApp(config, { logger, processMetrics: true });
-  await app.start();
-  const host = await serve(app, { port: config.port });
-  logger.info({ nodeId: config.nodeId, port: host.port, path: app.path }, 'listening');
+  const fail = (fatal: Fatal): never => {
+    logger.fatal({ nodeId: config.nodeId, ...fatal.fields }, fatal.message);
+    return proc.exit(fatal.exitCode);
+  };
+  try {
+    await serveAndStart(proc, serve, config, logger, fail);
+  } catch (error) {
+    fail(startFailure(error, undefined));
+  }
+}
 
+async function serveAndStart(proc: CliProcess, serve: Serve, config: Config, logger: Logger, fail: (fatal: Fatal) => never): Promise<void> {
+  const variable = config.redis === undefined ? undefined : targetVariable(config.redis);
+  const app = createApp(config, { logger, processMetrics: true });
   let stopping = false;
+  let firstFailure: unknown;
+  let signalWaiting: () => void = () => {};
+  const waiting = new Promise<'waiting'>((resolve) => (signalWaiting = () => resolve('waiting')));
+  const starting = app.start({
+    onWaiting: (error) => {
+      firstFailure = error;
+      signalWaiting();
+    },
+  });
+  const outcome = starting.then(
+    () => 'started' as const,
+    (error: unknown) => ({ error }),
+  );
+  const startupTimer =
+    config.startupTimeoutMs > 0 && variable !== undefined
+      ? setTimeout(() => {
+          if (!stopping) fail(startupTimeout(config.startupTimeoutMs, variable, firstFailure));
+        }, config.startupTimeoutMs)
+      : undefined;
+
+  let host: Host;
+  try {
+    host = await serve(app, { port: config.port });
+  } catch (error) {
+    return fail(listenFailure(error, config.port));
+  }
+  const first = await Promise.race([outcome, waiting]);
+  if (typeof first === 'object') return fail(startFailure(first.error, variable));
+  logger.info({ nodeId: config.nodeId, port: host.port, path: app.path, ready: first === 'started' }, 'listening');
+  void outcome.then((result) => {
+    clearTimeout(startupTimer);
+    if (typeof result === 'object' && !stopping) fail(startFailure(result.error, variable));
+  });
+
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    clearTimeout(startupTimer);
     logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
     // Whatever hangs (a client that never finishes a request, Redis not answering), the process
     // exits within SHUTDOWN_TIMEOUT_MS.

@@ -1,5 +1,6 @@
 import { parseSecurityConfig, SECURITY_VARIABLES, type SecurityConfig } from './security/config.ts';
 import { parsePresenceConfig, PRESENCE_VARIABLES, type PresenceSettings } from './presence/config.ts';
+import { ADMISSION_VARIABLES, parseAdmissionConfig, type AdmissionSettings } from './security/admission.ts';
 
 /**
  * Service configuration, read from environment variables and validated at start.
@@ -53,8 +54,12 @@ export interface Config {
   readonly presence: PresenceSettings;
   /** Upper bound on a graceful shutdown (SIGTERM/SIGINT) before the process exits anyway. */
   readonly shutdownTimeoutMs: number;
+  /** How long a starting node waits for Redis before it exits (75); 0: it waits as long as it takes. */
+  readonly startupTimeoutMs: number;
   /** Identity tolerances, limits and origins (SECURITY.md). */
   readonly security: SecurityConfig;
+  /** When a new WebSocket is shed with 1013 (reconnect storms; SECURITY.md). */
+  readonly admission: AdmissionSettings;
   readonly production: boolean;
 }
 
@@ -99,8 +104,13 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; description: string
   { name: 'IDEMPOTENCY_TTL_SECONDS', description: 'How long a clientMessageId is remembered. Default 86400 (24 h).' },
   ...PRESENCE_VARIABLES,
   { name: 'SHUTDOWN_TIMEOUT_MS', description: 'Upper bound on a graceful shutdown (drain, 1001 to sockets, finish sends). Default 10000.' },
+  {
+    name: 'STARTUP_TIMEOUT_MS',
+    description: 'A node that has not reached Redis this long after start exits with code 69. Default 0: it waits (not ready) until Redis answers.',
+  },
   { name: 'NODE_ENV', description: "'production' requires JWT_SECRET or JWT_JWKS_URL and disables /dev/token." },
   ...SECURITY_VARIABLES,
+  ...ADMISSION_VARIABLES,
 ];
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -142,6 +152,7 @@ export function parseConfig(env: Env, randomId: () => string = () => crypto.rand
       },
     }),
     shutdownTimeoutMs: parseInteger(read, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
+    startupTimeoutMs: parseInteger(read, 'STARTUP_TIMEOUT_MS', 0, 0, 86_400_000),
     security: parseSecurityConfig(
       {
         text: read,
@@ -152,6 +163,7 @@ export function parseConfig(env: Env, randomId: () => string = () => crypto.rand
       },
       production,
     ),
+    admission: parseAdmissionConfig({ integer: (name, fallback, min, max) => parseInteger(read, name, fallback, min, max) }),
     production,
   };
 }

@@ -15,7 +15,11 @@ import type { ChannelSubscriber, SubscriberEvents } from './channel-subscriber.t
 import { channels, keys } from './channels.ts';
 import { createClusterSubscriber } from './cluster-subscriber.ts';
 import { hashSlot } from './hash-slot.ts';
-import { connectRedis, createRedisConnection, serverOptions, type RedisConnection } from './redis-connection.ts';
+import { createFaultLog } from './fault-log.ts';
+import { persist, RECONNECT_MAX_MS } from './redis-backoff.ts';
+import { connectRedis, createRedisConnection, describeError, serverOptions, type RedisConnection } from './redis-connection.ts';
+import { adviceFor, classifyRedisError, FATAL_AT_START, targetVariable } from './redis-faults.ts';
+import { refuseReplica } from './replica-check.ts';
 import { PUBLISH_SCRIPT, READ_SCRIPT, SEND_SCRIPT, TAIL_SCRIPT } from './redis-scripts.ts';
 import { ReplicaAcks } from './replica-acks.ts';
 import { watchSentinelPrimary } from './sentinel-watch.ts';
@@ -71,12 +75,19 @@ export function createRedisBus(options: RedisBusOptions): Bus {
   const sharded = publisher instanceof Cluster && routing === 'user';
   const acks = (options.waitReplicas ?? 0) > 0 ? new ReplicaAcks(options.waitReplicas ?? 0) : undefined;
   let events: BusEvents | undefined;
+  const variable = targetVariable(target);
+  const faults = createFaultLog(logger);
+  /** Until the first start completes, failed attempts are the start's to report (once), not one line each. */
+  let started = false;
+  let closed = false;
 
   const watch = (client: RedisConnection, role: 'publisher' | 'subscriber') => {
     let readyBefore = false;
     client.on('error', (error: Error) => {
       metrics?.redisErrors.inc({ role });
-      logger.warn({ role, err: error.message }, 'redis connection error');
+      if (!started) return;
+      const fault = classifyRedisError(error);
+      faults.report(`connection:${role}:${fault}`, { role, fault, err: describeError(error), advice: adviceFor(fault, variable) }, 'redis connection error');
     });
     client.on('close', () => logger.debug({ role }, 'redis connection closed'));
     client.on('ready', () => {
@@ -117,6 +128,13 @@ export function createRedisBus(options: RedisBusOptions): Bus {
   }
   let sentinelWatch: { stop(): void } | undefined;
 
+  /** A send Redis did not take: counted by class, and logged once per interval per class. */
+  const sendFailed = (error: unknown) => {
+    const fault = classifyRedisError(error);
+    metrics?.sendFailures.inc({ class: fault });
+    faults.report(`send:${fault}`, { fault, err: describeError(error), advice: adviceFor(fault, variable) }, 'sendMessage failed in Redis: answered UNAVAILABLE');
+  };
+
   const unavailable = (what: string, error: unknown) => {
     // After a failover nothing tells the cluster connection until it re-reads the slot map.
     if (publisher instanceof Cluster) publisher.refreshSlotsCache();
@@ -134,7 +152,18 @@ export function createRedisBus(options: RedisBusOptions): Bus {
   return {
     async start(handlers) {
       events = handlers;
-      await connectRedis(publisher, options.commandTimeoutMs);
+      let waitingSince: number | undefined;
+      const onWaiting = (error: unknown) => {
+        waitingSince = Date.now();
+        const fault = classifyRedisError(error);
+        logger.warn(
+          { redis: variable, fault, err: describeError(error), retryMaxMs: RECONNECT_MAX_MS, advice: adviceFor(fault, variable) },
+          `waiting for Redis (${variable}): ${describeError(error)}: retrying with backoff, at most ${RECONNECT_MAX_MS} ms apart; /ready answers 503 until connected`,
+        );
+        handlers.waiting?.(error);
+      };
+      await connectRedis(publisher, { timeoutMs: options.commandTimeoutMs, onWaiting });
+      if (target.kind === 'standalone') await refuseReplica(publisher, target.url);
       await subscriber.start();
       if (target.kind === 'sentinel' && !(publisher instanceof Cluster) && single !== undefined) {
         sentinelWatch = watchSentinelPrimary({
@@ -146,7 +175,15 @@ export function createRedisBus(options: RedisBusOptions): Bus {
           logger,
         });
       }
-      if (routing === 'broadcast') await subscriber.subscribe(channels.broadcast);
+      if (routing === 'broadcast') {
+        // The connection is up, but a cluster's shard connections may still be opening: try again.
+        await persist(() => subscriber.subscribe(channels.broadcast), {
+          isFatal: (error) => FATAL_AT_START.has(classifyRedisError(error)),
+          stopped: () => closed,
+        });
+      }
+      started = true;
+      if (waitingSince !== undefined) logger.info({ redis: variable, waitedMs: Date.now() - waitingSince }, 'connected to Redis');
     },
     async send(draft: MessageDraft, clientMessageId?: string) {
       const stream = keys.history(draft.toUserId);
@@ -182,6 +219,7 @@ export function createRedisBus(options: RedisBusOptions): Bus {
         );
         if (reply === 'late') throw new Error('Redis ran it after the send timeout');
       } catch (error) {
+        sendFailed(error);
         throw unavailable('send message', error);
       }
       const message = asMessage(JSON.parse(reply));
@@ -192,6 +230,7 @@ export function createRedisBus(options: RedisBusOptions): Bus {
           await withDeadline(publisher.sbPublish(stream, published, message.id, channel, publish, draft.toUserId), deadline);
         } catch (error) {
           // Stored but not confirmed (or not yet out): a retry with the clientMessageId finishes it.
+          sendFailed(error);
           throw unavailable('send message', error);
         }
       }
@@ -236,6 +275,7 @@ export function createRedisBus(options: RedisBusOptions): Bus {
     },
     ready: () => publisher.status === 'ready' && subscriber.ready(),
     async close() {
+      closed = true;
       events = undefined;
       sentinelWatch?.stop();
       await Promise.allSettled([subscriber.close(), publisher.quit()]);

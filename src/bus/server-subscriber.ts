@@ -1,6 +1,7 @@
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.ts';
+import { connectRedis } from './redis-connection.ts';
 import { BusUnavailableError } from './bus.ts';
 import type { ChannelSubscriber, SubscriberEvents } from './channel-subscriber.ts';
 
@@ -52,7 +53,8 @@ export function createServerSubscriber(options: ServerSubscriberOptions): Channe
   });
 
   return {
-    start: () => connection.connect(),
+    // Waits (retrying) until the connection is ready: `connect()` alone rejects on the first failure.
+    start: () => connectRedis(connection, { timeoutMs: 0 }),
     async subscribe(channel) {
       try {
         subscriptionIds.set(channel, await pubsub.subscribe(channel, onMessage));

@@ -52,6 +52,13 @@ export class Metrics {
     labelNames: ['role'] as const,
     registers: [this.registry],
   });
+  /** Sends Redis did not take, by failure class (`RedisFaultClass`: unreachable, timeout, oom, readonly, noperm, …). */
+  readonly sendFailures = new Counter({
+    name: 'switchboard_send_failures_total',
+    help: 'sendMessage calls that failed in Redis (UNAVAILABLE), by Redis failure class.',
+    labelNames: ['class'] as const,
+    registers: [this.registry],
+  });
   readonly redisReconnects = new Counter({
     name: 'switchboard_redis_reconnects_total',
     help: 'Redis connections that became ready again after a loss, by role.',

@@ -2,7 +2,10 @@ import { Cluster, type Redis } from 'ioredis';
 import type { ChannelSubscriber } from '../bus/channel-subscriber.ts';
 import { presenceNames } from '../bus/channels.ts';
 import { createClusterSubscriber } from '../bus/cluster-subscriber.ts';
-import { connectRedis, createRedisConnection, serverOptions, type RedisConnection } from '../bus/redis-connection.ts';
+import { createFaultLog } from '../bus/fault-log.ts';
+import { persist } from '../bus/redis-backoff.ts';
+import { connectRedis, createRedisConnection, describeError, serverOptions, type RedisConnection } from '../bus/redis-connection.ts';
+import { classifyRedisError, FATAL_AT_START } from '../bus/redis-faults.ts';
 import { watchSentinelPrimary } from '../bus/sentinel-watch.ts';
 import { createServerSubscriber } from '../bus/server-subscriber.ts';
 import type { RedisTarget } from '../config.ts';
@@ -80,8 +83,17 @@ export function createRedisPresenceStore(options: RedisPresenceOptions): Presenc
   let syncing: Promise<boolean> | undefined;
   let syncAgain = false;
 
-  const warn = (what: string, error: unknown) =>
-    logger.warn({ err: error instanceof Error ? error.message : String(error) }, `presence: ${what}`);
+  // A failing Redis fails every heartbeat: once per interval per kind of failure is enough. Until the
+  // first start completes, connection errors are the start's to report (the bus says it is waiting).
+  const faults = createFaultLog(logger);
+  let started = false;
+  const warn = (what: string, error: unknown) => {
+    const fault = classifyRedisError(error);
+    faults.report(`${what}:${fault}`, { fault, err: describeError(error) }, `presence: ${what}`);
+  };
+  const connectionError = (what: string) => (error: Error) => {
+    if (started) warn(what, error);
+  };
   const unavailable = (what: string, error: unknown) =>
     new PresenceUnavailableError(`Cannot ${what}: Redis did not answer: ${error instanceof Error ? error.message : String(error)}`, {
       cause: error,
@@ -168,7 +180,7 @@ export function createRedisPresenceStore(options: RedisPresenceOptions): Presenc
       logger,
     });
   } else {
-    single = eventConnection(make('switchboard-presence-events'), warn);
+    single = eventConnection(make('switchboard-presence-events'), connectionError('events connection error'));
     subscriber = createServerSubscriber({ connection: single, publisher: commands, events: subscriberEvents, logger });
   }
   let sentinelWatch: { stop(): void } | undefined;
@@ -178,12 +190,12 @@ export function createRedisPresenceStore(options: RedisPresenceOptions): Presenc
     if (commandsReadyBefore && needsSync && !closing) void sync('repair');
     commandsReadyBefore = true;
   });
-  commands.on('error', (error: Error) => warn('connection error', error));
+  commands.on('error', connectionError('connection error'));
 
   return {
     async start(given) {
       hooks = given;
-      await connectRedis(commands, options.commandTimeoutMs);
+      await connectRedis(commands, { timeoutMs: options.commandTimeoutMs });
       await subscriber.start();
       // As the bus does: a missed +switch-master must not leave presence on a demoted or cut-off primary.
       if (target.kind === 'sentinel' && !(commands instanceof Cluster) && single !== undefined) {
@@ -196,8 +208,14 @@ export function createRedisPresenceStore(options: RedisPresenceOptions): Presenc
           logger,
         });
       }
-      await subscriber.subscribe(channel);
-      if (!(await sync('start'))) throw new PresenceUnavailableError('Cannot start presence: Redis refused this node’s share');
+      await persist(() => subscriber.subscribe(channel), {
+        isFatal: (error) => FATAL_AT_START.has(classifyRedisError(error)),
+        stopped: () => closing,
+      });
+      started = true;
+      // A refused first write (Redis full, say) is logged by `sync` and repaired by the heartbeat:
+      // the node starts, and presence catches up once Redis takes writes again.
+      await sync('start');
       await beat();
       heartbeat = setInterval(() => void beat(), Math.max(1, Math.floor(ttlMs / 3)));
     },
@@ -259,9 +277,9 @@ export function createRedisPresenceStore(options: RedisPresenceOptions): Presenc
 }
 
 /** The events connection to a single server (a Cluster's are made by its subscriber). */
-function eventConnection(connection: RedisConnection, warn: (what: string, error: unknown) => void): Exclude<RedisConnection, Cluster> {
+function eventConnection(connection: RedisConnection, onError: (error: Error) => void): Exclude<RedisConnection, Cluster> {
   if (connection instanceof Cluster) throw new Error('A cluster has no single subscriber connection');
-  connection.on('error', (error: Error) => warn('events connection error', error));
+  connection.on('error', onError);
   return connection;
 }
 

@@ -26,7 +26,7 @@ beforeAll(async () => {
   const options = { name: 'test-sub', commandTimeoutMs: 2000 };
   const nodes = cluster.members.map((member) => ({ host: '127.0.0.1', port: member.port }));
   connection = createRedisConnection({ kind: 'cluster', nodes }, options) as Cluster;
-  await connectRedis(connection, 5000);
+  await connectRedis(connection, { timeoutMs: 5000 });
   subscriber = createClusterSubscriber({
     cluster: connection,
     mode: 'sharded',

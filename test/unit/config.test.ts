@@ -32,6 +32,7 @@ describe('parseConfig', () => {
       idempotencyTtlSeconds: 86400,
       presence: { enabled: true, ttlSeconds: 15, graceSeconds: 3 },
       shutdownTimeoutMs: 10000,
+      startupTimeoutMs: 0,
       security: expect.objectContaining({ introspection: true, sendRatePerSecond: 10 }),
       production: false,
     });
@@ -59,6 +60,7 @@ describe('parseConfig', () => {
         PRESENCE_TTL_SECONDS: '2',
         PRESENCE_GRACE_SECONDS: '0',
         SHUTDOWN_TIMEOUT_MS: '3000',
+        STARTUP_TIMEOUT_MS: '30000',
         NODE_ENV: 'production',
       }),
     ).toEqual({
@@ -79,6 +81,7 @@ describe('parseConfig', () => {
       idempotencyTtlSeconds: 120,
       presence: { enabled: false, ttlSeconds: 2, graceSeconds: 0 },
       shutdownTimeoutMs: 3000,
+      startupTimeoutMs: 30000,
       security: expect.objectContaining({ introspection: false }),
       production: true,
     });

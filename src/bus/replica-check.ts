@@ -1,0 +1,21 @@
+import type { RedisConnection } from './redis-connection.ts';
+import { RedisStartError } from './redis-faults.ts';
+
+/**
+ * Refuses to start on a replica (REDIS_URL names one): every send would fail with READONLY. ROLE may
+ * be denied to an ACL user; then the first sends say READONLY instead.
+ * @throws {RedisStartError} with class `readonly`.
+ */
+export async function refuseReplica(connection: RedisConnection, url: string): Promise<void> {
+  let role: unknown;
+  try {
+    [role] = (await connection.call('ROLE')) as unknown[];
+  } catch {
+    return;
+  }
+  if (role === 'slave') {
+    const where = new URL(url);
+    throw new RedisStartError('readonly', `REDIS_URL points at a replica (${where.host}), which refuses writes`);
+  }
+}
+

@@ -1,0 +1,277 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { RECONNECT_MAX_MS } from '../../src/bus/redis-backoff.ts';
+import { freePort } from '../helpers/free-port.ts';
+import { connect, post, SEND, subscribeReady } from '../helpers/graphql-client.ts';
+import { startRedis, type RedisProcess } from '../helpers/redis-server.ts';
+import { linesWith, runService, STACK_FRAME, type LogLine, type RunOptions, type ServiceRun } from '../helpers/service-run.ts';
+import { spawnRedis } from '../helpers/redis-spawn.ts';
+import { reserveForward } from '../helpers/tcp-forward.ts';
+import { tokenFor } from '../helpers/tokens.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+const run = promisify(execFile);
+
+/** Every fatal (level 60) line the service printed. */
+const fatalLines = (service: ServiceRun): LogLine[] => service.logs.filter((line) => line.level === 60);
+
+/** Runs the service to its exit; resolves with the code, its one fatal line and stderr. */
+async function exitOf(env: Record<string, string>, options: RunOptions = {}) {
+  const service = runService(env, options);
+  const code = await service.exited;
+  const fatal = fatalLines(service);
+  expect(fatal, JSON.stringify(service.logs)).toHaveLength(1);
+  expect(service.stderr).not.toMatch(STACK_FRAME);
+  return { code, line: fatal[0] as LogLine, stderr: service.stderr, logs: service.logs };
+}
+
+const health = async (port: number, path: string) => (await fetch(`http://127.0.0.1:${port}${path}`)).status;
+
+/** The HTTP status an upgrade to graphql-ws gets (101 when accepted). */
+function upgradeStatus(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
+    socket.once('open', () => {
+      socket.close();
+      resolve(101);
+    });
+    socket.once('unexpected-response', (_request, response) => {
+      resolve(response.statusCode ?? 0);
+      socket.terminate();
+    });
+    socket.once('error', reject);
+  });
+}
+
+/** Reads one counter sample from the node's /metrics, 0 when absent. */
+async function counter(port: number, sample: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const line = text.split('\n').find((entry) => entry.startsWith(`${sample} `));
+  return line === undefined ? 0 : Number(line.slice(sample.length + 1));
+}
+
+const sendAs = async (port: number, token: string, to = 'bob') =>
+  post<{ sendMessage: { id: string } }>(`http://127.0.0.1:${port}/graphql`, SEND, { to, body: 'hi' }, token);
+
+describe('a node that starts before Redis (standalone)', () => {
+  it('listens at once, refuses upgrades (503) and sends (UNAVAILABLE) with one waiting line, then becomes ready by itself and delivers', async () => {
+    const forward = await reserveForward();
+    const service = runService({ REDIS_URL: `redis://${forward.address}` });
+    let redis: RedisProcess | undefined;
+    try {
+      const port = await service.port();
+      expect(service.logs.find((line) => line.msg === 'listening')?.['ready']).toBe(false);
+      expect(await health(port, '/health')).toBe(200);
+      expect(await health(port, '/ready')).toBe(503);
+      expect(await upgradeStatus(port)).toBe(503);
+      const alice = await tokenFor('alice');
+      expect((await sendAs(port, alice)).errors?.[0]?.extensions?.code).toBe('UNAVAILABLE');
+      // Several attempts fail meanwhile; the log says so once.
+      await waitFor('three failed attempts', async () => (await counter(port, 'switchboard_redis_errors_total{role="publisher"}')) >= 3);
+      expect(linesWith(service.logs, (msg) => msg.startsWith('waiting for Redis (REDIS_URL): connect ECONNREFUSED'))).toHaveLength(1);
+      expect(linesWith(service.logs, (msg) => msg === 'redis connection error')).toHaveLength(0);
+
+      redis = await startRedis();
+      await forward.forwardTo({ port: redis.port });
+      const up = Date.now();
+      // The backoff's cap plus one connection set-up; the slack is for a loaded CI machine.
+      await waitFor('the node to be ready', async () => (await health(port, '/ready')) === 200, { timeoutMs: RECONNECT_MAX_MS + 15_000 });
+      expect(Date.now() - up).toBeLessThan(RECONNECT_MAX_MS + 15_000);
+      expect(linesWith(service.logs, (msg) => msg === 'connected to Redis')).toHaveLength(1);
+
+      const client = connect(`ws://127.0.0.1:${port}/graphql`, await tokenFor('bob'));
+      const inbox = await subscribeReady(client, { userId: 'bob', sendUrl: `http://127.0.0.1:${port}/graphql`, probeToken: await tokenFor('probe') });
+      expect((await sendAs(port, alice)).errors).toBeUndefined();
+      expect((await inbox.waitForCount(1))[0]?.body).toBe('hi');
+      await client.dispose();
+    } finally {
+      expect(await service.stop()).toBe(0);
+      await forward.close();
+      await redis?.stop();
+    }
+    expect(service.stderr).not.toMatch(STACK_FRAME);
+  });
+
+  it('exits 69 with one line once STARTUP_TIMEOUT_MS passes without Redis', async () => {
+    const forward = await reserveForward();
+    const { code, line } = await exitOf({ REDIS_URL: `redis://${forward.address}`, STARTUP_TIMEOUT_MS: '1500' });
+    expect(code).toBe(69);
+    expect(line.msg).toBe(
+      `Cannot start: Redis (REDIS_URL) was not reachable within STARTUP_TIMEOUT_MS (1500 ms): connect ECONNREFUSED ${forward.address}: check REDIS_URL and that Redis is running and reachable from this node`,
+    );
+  });
+});
+
+describe('environmental faults end as one line and an exit code', () => {
+  let held: Server;
+  let heldPort: number;
+  beforeAll(async () => {
+    heldPort = await freePort();
+    held = createServer();
+    await new Promise<void>((resolve) => held.listen(heldPort, '0.0.0.0', () => resolve()));
+  });
+  afterAll(() => new Promise<void>((resolve) => held.close(() => resolve())));
+
+  it.each(['node', 'deno'] as const)('port in use on %s: exit 75', async (runtime) => {
+    const { code, line } = await exitOf({ PORT: String(heldPort) }, { runtime });
+    expect(code).toBe(75);
+    expect(line.msg).toBe(
+      `Cannot listen on port ${heldPort}: the address is already in use (EADDRINUSE): stop the process that holds it, or set PORT to a free port`,
+    );
+  });
+
+  it('permission denied on a privileged port: exit 77', async () => {
+    // As root, drop to nobody (setpriv) so binding port 80 is refused as it is for any service user.
+    const { code, line } = await exitOf({ PORT: '80' }, { asNobody: process.getuid?.() === 0 });
+    expect(code).toBe(77);
+    expect(line.msg).toBe(
+      'Cannot listen on port 80: permission denied (EACCES): ports below 1024 need privileges: set PORT to 1024 or above, or grant CAP_NET_BIND_SERVICE',
+    );
+  });
+
+  it.each([
+    ['a wrong password', ':wrong@', 'WRONGPASS invalid username-password pair or user is disabled.'],
+    ['no password where one is required', '', 'NOAUTH Authentication required.'],
+  ])('%s: exit 77', async (_name, credentials, reply) => {
+    const redis = await spawnRedis(['--requirepass', 'right']);
+    try {
+      const { code, line } = await exitOf({ REDIS_URL: `redis://${credentials}127.0.0.1:${redis.port}` });
+      expect(code).toBe(77);
+      expect(line.msg).toBe(
+        `Cannot start: Redis (REDIS_URL) refused this node: ${reply}: fix the user name and password in REDIS_URL (redis://user:password@host:port) or the server's ACL`,
+      );
+      expect(String(line.msg)).not.toContain('right');
+    } finally {
+      await redis.stop();
+    }
+  });
+
+  describe('TLS', () => {
+    let dir: string;
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'switchboard-tls-'));
+      await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost']);
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('rediss:// to a port without TLS: exit 76', async () => {
+      const redis = await spawnRedis([]);
+      try {
+        const { code, line } = await exitOf({ REDIS_URL: `rediss://127.0.0.1:${redis.port}` });
+        expect(code).toBe(76);
+        expect(line.msg).toBe(
+          `Cannot start: Redis (REDIS_URL) refused this node: the URL is rediss:// (TLS) but 127.0.0.1:${redis.port} answers plain Redis, without TLS: use redis:// for a port without TLS, rediss:// only for a TLS port whose certificate this node trusts (NODE_EXTRA_CA_CERTS on Node, DENO_CERT on Deno)`,
+        );
+      } finally {
+        await redis.stop();
+      }
+    });
+
+    it('a certificate the node does not trust: exit 76', async () => {
+      const cert = join(dir, 'cert.pem');
+      const redis = await spawnRedis(['--tls-cert-file', cert, '--tls-key-file', join(dir, 'key.pem'), '--tls-ca-cert-file', cert, '--tls-auth-clients', 'no'], { tls: true });
+      try {
+        const { code, line } = await exitOf({ REDIS_URL: `rediss://127.0.0.1:${redis.port}` });
+        expect(code).toBe(76);
+        expect(line.msg).toMatch(/^Cannot start: Redis \(REDIS_URL\) refused this node: self[- ]signed certificate: use redis:\/\//u);
+      } finally {
+        await redis.stop();
+      }
+    });
+  });
+
+  it('pointed at a replica: exit 78', async () => {
+    const primary = await spawnRedis([]);
+    const replica = await spawnRedis(['--replicaof', '127.0.0.1', String(primary.port)]);
+    try {
+      const { code, line } = await exitOf({ REDIS_URL: `redis://127.0.0.1:${replica.port}` });
+      expect(code).toBe(78);
+      expect(line.msg).toBe(
+        `Cannot start: Redis (REDIS_URL) refused this node: REDIS_URL points at a replica (127.0.0.1:${replica.port}), which refuses writes: point REDIS_URL at the primary, not a replica (or use REDIS_SENTINELS, which follows the primary)`,
+      );
+    } finally {
+      await Promise.all([primary.stop(), replica.stop()]);
+    }
+  });
+});
+
+describe('Redis refusing commands while a node runs: coded answers, one line per class, a metric', () => {
+  let redis: RedisProcess;
+  let service: ServiceRun;
+  let port: number;
+  let alice: string;
+  beforeAll(async () => {
+    redis = await startRedis();
+    await redis.client.call('ACL', 'SETUSER', 'switchboard', 'on', '>pw', '~*', '&*', '+@all');
+    service = runService({ REDIS_URL: `redis://switchboard:pw@127.0.0.1:${redis.port}` });
+    port = await service.port();
+    await waitFor('the node to be ready', async () => (await health(port, '/ready')) === 200);
+    alice = await tokenFor('alice');
+  });
+  afterAll(async () => {
+    expect(await service.stop()).toBe(0);
+    expect(service.stderr).not.toMatch(STACK_FRAME);
+    await redis.stop();
+  });
+
+  const failureLines = (fault: string) =>
+    service.logs.filter((line) => line.msg === 'sendMessage failed in Redis: answered UNAVAILABLE' && line['fault'] === fault);
+
+  it('the script cache flushed (NOSCRIPT): the send still succeeds (ioredis falls back to EVAL)', async () => {
+    expect((await sendAs(port, alice)).errors).toBeUndefined();
+    await redis.client.script('FLUSH');
+    const reply = await sendAs(port, alice);
+    expect(reply.errors).toBeUndefined();
+    expect(reply.data?.sendMessage.id).toMatch(/^\d+-\d+$/u);
+    expect(failureLines('noscript')).toHaveLength(0);
+  });
+
+  it('out of memory (OOM): UNAVAILABLE, one line for several sends, counted by class', async () => {
+    await redis.client.config('SET', 'maxmemory', '1');
+    try {
+      for (let i = 0; i < 3; i++) expect((await sendAs(port, alice)).errors?.[0]?.extensions?.code).toBe('UNAVAILABLE');
+      expect(await counter(port, 'switchboard_send_failures_total{class="oom"}')).toBe(3);
+      const lines = failureLines('oom');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]?.['advice']).toBe('free memory or raise maxmemory on Redis (sends fail until then; history is never evicted with noeviction)');
+      expect(String(lines[0]?.['err'])).toMatch(/^OOM command not allowed/u);
+    } finally {
+      await redis.client.config('SET', 'maxmemory', '0');
+    }
+    expect((await sendAs(port, alice)).errors).toBeUndefined();
+  });
+
+  it('an ACL user lacking a command the scripts need (NOPERM): UNAVAILABLE, the line says what to grant', async () => {
+    await redis.client.call('ACL', 'SETUSER', 'switchboard', '-xadd');
+    try {
+      expect((await sendAs(port, alice)).errors?.[0]?.extensions?.code).toBe('UNAVAILABLE');
+      expect(await counter(port, 'switchboard_send_failures_total{class="noperm"}')).toBe(1);
+      expect(String(failureLines('noperm')[0]?.['advice'])).toMatch(/^grant the ACL user the commands switchboard needs/u);
+    } finally {
+      await redis.client.call('ACL', 'SETUSER', 'switchboard', '+xadd');
+    }
+    expect((await sendAs(port, alice)).errors).toBeUndefined();
+  });
+
+  it('its Redis turned into a replica (READONLY): UNAVAILABLE, the line says to point at the primary', async () => {
+    const other = await spawnRedis([]);
+    await redis.client.call('REPLICAOF', '127.0.0.1', String(other.port));
+    try {
+      await waitFor('a READONLY failure', async () => {
+        expect((await sendAs(port, alice)).errors?.[0]?.extensions?.code).toBe('UNAVAILABLE');
+        return failureLines('readonly').length === 1;
+      });
+      expect(await counter(port, 'switchboard_send_failures_total{class="readonly"}')).toBeGreaterThanOrEqual(1);
+      expect(failureLines('readonly')[0]?.['advice']).toBe('point REDIS_URL at the primary, not a replica (or use REDIS_SENTINELS, which follows the primary)');
+    } finally {
+      await redis.client.call('REPLICAOF', 'NO', 'ONE');
+      await other.stop();
+    }
+  });
+});
