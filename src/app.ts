@@ -14,6 +14,7 @@ import { silentLogger, type Logger } from './log.ts';
 import { Metrics } from './observability/metrics.ts';
 import { createPresence } from './presence/create-presence.ts';
 import { anyAuthenticatedUser, type PresencePolicy } from './presence/policy.ts';
+import { Admission, LagProbe } from './security/admission.ts';
 import { ConnectionLimits } from './security/connection-limits.ts';
 import { frameRefusal } from './security/frame-guard.ts';
 import { guardRequest, originAllowed, originRefusal } from './security/http-guard.ts';
@@ -70,6 +71,20 @@ export interface SocketGate {
   refusal(origin: string | null | undefined): { status: number; message: string } | undefined;
   /** Counts an accepted socket against MAX_CONNECTIONS; call the returned function when it closes. */
   opened(): () => void;
+  /**
+   * Admission control (src/security/admission.ts; ADMISSION_* variables). Called once a socket has
+   * opened, before any frame. When it returns a refusal — `{ code: 1013, reason: 'Try again later:
+   * retry in <ms> ms' }`, the node has too many handshakes in flight or its event loop lags — the
+   * runtime closes the socket with it and hands it to graphql-ws not at all. When it returns
+   * `undefined` the socket is admitted and counts as a handshake in flight until {@link settled}.
+   * Never throws.
+   */
+  admit(): { code: number; reason: string } | undefined;
+  /**
+   * An admitted socket's handshake ended: the runtime calls it exactly once per socket `admit` let in,
+   * when the node sent `connection_ack` or when the socket closed, whichever came first.
+   */
+  settled(): void;
   /** Why a frame must not reach graphql-ws (binary 4400, too big 1009), or `undefined`. */
   frameRefusal(data: unknown): { code: number; reason: string } | undefined;
   /** Logs a socket's internal fault (a graphql-ws hook threw, the socket failed); the runtime closes it with 4500. */
@@ -122,6 +137,9 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   });
   // A user's graphql-ws connections are counted cluster-wide by presence (this node's when it is off).
   const connectionLimits = new ConnectionLimits({ ...security, clusterSockets: (userId) => presence.sessionCount(userId) });
+  // The lag probe runs only when the lag bound is on (one 50 ms timer per node).
+  const lagProbe = config.admission.maxLagMs > 0 ? new LagProbe() : undefined;
+  const admission = new Admission(config.admission, lagProbe === undefined ? undefined : () => lagProbe.lag());
   let draining = false;
   /** Connected (bus and presence started): until then the node refuses upgrades and is not ready. */
   let started = false;
@@ -172,6 +190,8 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
         return undefined;
       },
       opened: () => connectionLimits.openConnection(),
+      admit: () => admission.admit(),
+      settled: () => admission.settle(),
       frameRefusal: (data) => frameRefusal(data, security.maxPayloadBytes),
       internalError: (error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'websocket internal error'),
     },
@@ -201,6 +221,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       draining = true;
     },
     async stop() {
+      lagProbe?.stop();
       hub.endAll();
       await presence.close();
       await Promise.all([bus.close(), sendRate.close()]);

@@ -34,6 +34,7 @@ describe('parseConfig', () => {
       shutdownTimeoutMs: 10000,
       startupTimeoutMs: 0,
       security: expect.objectContaining({ introspection: true, sendRatePerSecond: 10 }),
+      admission: { maxHandshakes: 1000, maxLagMs: 0, retryMs: 1000 },
       production: false,
     });
   });
@@ -83,6 +84,7 @@ describe('parseConfig', () => {
       shutdownTimeoutMs: 3000,
       startupTimeoutMs: 30000,
       security: expect.objectContaining({ introspection: false }),
+      admission: { maxHandshakes: 1000, maxLagMs: 0, retryMs: 1000 },
       production: true,
     });
   });
