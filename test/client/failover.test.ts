@@ -1,0 +1,58 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { SwitchboardClient } from '@switchboard/client';
+import { startNode, type NodeProcess } from '../helpers/node-process.ts';
+import { startRedis, type RedisProcess } from '../helpers/redis-server.ts';
+import { tokenFor } from '../helpers/tokens.ts';
+import { bodies, clientFor, deliveredExactly, prime, recorder, sendAll } from './support.ts';
+
+// A client on node A while messages stream through node B; node A dies (SIGKILL) or drains
+// (SIGTERM, 1001). The client moves to B and resumes after the last message it delivered.
+describe('@switchboard/client across the loss of its node', () => {
+  let redis: RedisProcess;
+  let nodes: NodeProcess[] = [];
+  let client: SwitchboardClient | undefined;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterEach(async () => {
+    client?.dispose();
+    await Promise.all(nodes.map((node) => node.stop()));
+    nodes = [];
+  });
+  afterAll(() => redis?.stop());
+
+  const scenarios = [
+    { name: 'SIGKILL, over WebSocket', transport: 'websocket', end: (node: NodeProcess) => node.kill() },
+    { name: 'SIGTERM drain (1001), over WebSocket', transport: 'websocket', end: (node: NodeProcess) => node.stop() },
+    { name: 'SIGKILL, over SSE', transport: 'sse', end: (node: NodeProcess) => node.kill() },
+  ] as const;
+
+  for (const scenario of scenarios) {
+    it(`${scenario.name}: 0 lost, 0 duplicates, in order`, async () => {
+      const user = `bob-${scenario.transport}-${Math.random().toString(36).slice(2, 6)}`;
+      const [a, b] = (nodes = [await startNode({ REDIS_URL: redis.url }), await startNode({ REDIS_URL: redis.url })]) as [NodeProcess, NodeProcess];
+      const feed = recorder();
+      client = clientFor(user, { url: [a.wsUrl, b.wsUrl], transport: scenario.transport });
+      client.messages(feed.callbacks);
+      await feed.waitForLive();
+      expect(feed.statuses.find((s) => s.state === 'live')).toMatchObject({ url: a.url });
+
+      const alice = await tokenFor('alice');
+      const probes = await prime(feed, (body) => sendAll(b.url, user, [body], alice));
+      const sent = [...probes, ...bodies('m', 0, 150)];
+      // Messages stream (through node B) while node A goes away under the client.
+      const sending = sendAll(b.url, user, sent.slice(probes.length), alice);
+      await feed.waitForCount(40);
+      await scenario.end(a);
+      await sending;
+      await feed.waitForCount(sent.length);
+
+      const delivered = deliveredExactly(feed.messages);
+      expect(delivered.bodies).toEqual(sent);
+      expect(delivered.unique).toBe(sent.length);
+      expect(delivered.increasing).toBe(true);
+      // It resumed on node B and says so.
+      expect(feed.statuses.at(-1)).toMatchObject({ state: 'live', url: b.url, recovered: true });
+    });
+  }
+});
