@@ -5,13 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { RECONNECT_MAX_MS } from '../../src/bus/redis-backoff.ts';
 import { freePort } from '../helpers/free-port.ts';
-import { connect, post, SEND, subscribeReady } from '../helpers/graphql-client.ts';
 import { startRedis, type RedisProcess } from '../helpers/redis-server.ts';
 import { linesWith, runService, STACK_FRAME, type LogLine, type RunOptions, type ServiceRun } from '../helpers/service-run.ts';
 import { spawnRedis } from '../helpers/redis-spawn.ts';
+import { READY_BOUND_MS, sendAs, startBeforeRedis, statusOf } from '../helpers/start-before-redis.ts';
 import { reserveForward } from '../helpers/tcp-forward.ts';
 import { tokenFor } from '../helpers/tokens.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -31,24 +29,6 @@ async function exitOf(env: Record<string, string>, options: RunOptions = {}) {
   return { code, line: fatal[0] as LogLine, stderr: service.stderr, logs: service.logs };
 }
 
-const health = async (port: number, path: string) => (await fetch(`http://127.0.0.1:${port}${path}`)).status;
-
-/** The HTTP status an upgrade to graphql-ws gets (101 when accepted). */
-function upgradeStatus(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
-    socket.once('open', () => {
-      socket.close();
-      resolve(101);
-    });
-    socket.once('unexpected-response', (_request, response) => {
-      resolve(response.statusCode ?? 0);
-      socket.terminate();
-    });
-    socket.once('error', reject);
-  });
-}
-
 /** Reads one counter sample from the node's /metrics, 0 when absent. */
 async function counter(port: number, sample: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -56,51 +36,48 @@ async function counter(port: number, sample: string): Promise<number> {
   return line === undefined ? 0 : Number(line.slice(sample.length + 1));
 }
 
-const sendAs = async (port: number, token: string, to = 'bob') =>
-  post<{ sendMessage: { id: string } }>(`http://127.0.0.1:${port}/graphql`, SEND, { to, body: 'hi' }, token);
-
 describe('a node that starts before Redis (standalone)', () => {
   it('listens at once, refuses upgrades (503) and sends (UNAVAILABLE) with one waiting line, then becomes ready by itself and delivers', async () => {
-    const forward = await reserveForward();
-    const service = runService({ REDIS_URL: `redis://${forward.address}` });
     let redis: RedisProcess | undefined;
     try {
-      const port = await service.port();
-      expect(service.logs.find((line) => line.msg === 'listening')?.['ready']).toBe(false);
-      expect(await health(port, '/health')).toBe(200);
-      expect(await health(port, '/ready')).toBe(503);
-      expect(await upgradeStatus(port)).toBe(503);
-      const alice = await tokenFor('alice');
-      expect((await sendAs(port, alice)).errors?.[0]?.extensions?.code).toBe('UNAVAILABLE');
-      // Several attempts fail meanwhile; the log says so once.
-      await waitFor('three failed attempts', async () => (await counter(port, 'switchboard_redis_errors_total{role="publisher"}')) >= 3);
-      expect(linesWith(service.logs, (msg) => msg.startsWith('waiting for Redis (REDIS_URL): connect ECONNREFUSED'))).toHaveLength(1);
-      expect(linesWith(service.logs, (msg) => msg === 'redis connection error')).toHaveLength(0);
-
-      redis = await startRedis();
-      await forward.forwardTo({ port: redis.port });
-      const up = Date.now();
-      // The backoff's cap plus one connection set-up; the slack is for a loaded CI machine.
-      await waitFor('the node to be ready', async () => (await health(port, '/ready')) === 200, { timeoutMs: RECONNECT_MAX_MS + 15_000 });
-      expect(Date.now() - up).toBeLessThan(RECONNECT_MAX_MS + 15_000);
-      expect(linesWith(service.logs, (msg) => msg === 'connected to Redis')).toHaveLength(1);
-
-      const client = connect(`ws://127.0.0.1:${port}/graphql`, await tokenFor('bob'));
-      const inbox = await subscribeReady(client, { userId: 'bob', sendUrl: `http://127.0.0.1:${port}/graphql`, probeToken: await tokenFor('probe') });
-      expect((await sendAs(port, alice)).errors).toBeUndefined();
-      expect((await inbox.waitForCount(1))[0]?.body).toBe('hi');
-      await client.dispose();
+      const { readyMs } = await startBeforeRedis({
+        variable: 'REDIS_URL',
+        env: (forward) => ({ REDIS_URL: `redis://${forward.address}` }),
+        async whileWaiting(port, logs) {
+          // Several attempts fail meanwhile; the log says so once, naming the error and what to do.
+          await waitFor('three failed attempts', async () => (await counter(port, 'switchboard_redis_errors_total{role="publisher"}')) >= 3);
+          const waiting = linesWith(logs, (msg) => msg.startsWith('waiting for Redis'));
+          expect(waiting).toHaveLength(1);
+          expect(waiting[0]?.msg).toMatch(
+            /^waiting for Redis \(REDIS_URL\): connect ECONNREFUSED 127\.0\.0\.1:\d+: retrying with backoff, at most 2000 ms apart; \/ready answers 503 until connected$/u,
+          );
+          expect(waiting[0]?.['advice']).toBe('check REDIS_URL and that Redis is running and reachable from this node');
+          expect(linesWith(logs, (msg) => msg === 'redis connection error')).toHaveLength(0);
+        },
+        async bringUp() {
+          redis = await startRedis();
+          return redis.port;
+        },
+      });
+      expect(readyMs).toBeLessThan(READY_BOUND_MS);
     } finally {
-      expect(await service.stop()).toBe(0);
-      await forward.close();
       await redis?.stop();
     }
+  });
+
+  it('drains and exits 0 on SIGTERM while it waits', async () => {
+    const forward = await reserveForward();
+    const service = runService({ REDIS_URL: `redis://${forward.address}` });
+    await service.port();
+    expect(await service.stop()).toBe(0);
+    expect(linesWith(service.logs, (msg) => msg === 'shut down')).toHaveLength(1);
+    expect(fatalLines(service)).toHaveLength(0);
     expect(service.stderr).not.toMatch(STACK_FRAME);
   });
 
-  it('exits 69 with one line once STARTUP_TIMEOUT_MS passes without Redis', async () => {
+  it.each(['node', 'deno'] as const)('exits 69 with one line once STARTUP_TIMEOUT_MS passes without Redis (%s)', async (runtime) => {
     const forward = await reserveForward();
-    const { code, line } = await exitOf({ REDIS_URL: `redis://${forward.address}`, STARTUP_TIMEOUT_MS: '1500' });
+    const { code, line } = await exitOf({ REDIS_URL: `redis://${forward.address}`, STARTUP_TIMEOUT_MS: '1500' }, { runtime });
     expect(code).toBe(69);
     expect(line.msg).toBe(
       `Cannot start: Redis (REDIS_URL) was not reachable within STARTUP_TIMEOUT_MS (1500 ms): connect ECONNREFUSED ${forward.address}: check REDIS_URL and that Redis is running and reachable from this node`,
@@ -186,6 +163,18 @@ describe('environmental faults end as one line and an exit code', () => {
     });
   });
 
+  it('an ACL user that may not SUBSCRIBE: exit 77, naming the command', async () => {
+    const redis = await startRedis();
+    try {
+      await redis.client.call('ACL', 'SETUSER', 'nosub', 'on', '>pw', '~*', '&*', '+@all', '-subscribe');
+      const { code, line } = await exitOf({ REDIS_URL: `redis://nosub:pw@127.0.0.1:${redis.port}` });
+      expect(code).toBe(77);
+      expect(line.msg).toMatch(/^Cannot start: Redis \(REDIS_URL\) refused this node: .*NOPERM.*'subscribe'.*: grant the ACL user the commands switchboard needs/u);
+    } finally {
+      await redis.stop();
+    }
+  });
+
   it('pointed at a replica: exit 78', async () => {
     const primary = await spawnRedis([]);
     const replica = await spawnRedis(['--replicaof', '127.0.0.1', String(primary.port)]);
@@ -211,7 +200,7 @@ describe('Redis refusing commands while a node runs: coded answers, one line per
     await redis.client.call('ACL', 'SETUSER', 'switchboard', 'on', '>pw', '~*', '&*', '+@all');
     service = runService({ REDIS_URL: `redis://switchboard:pw@127.0.0.1:${redis.port}` });
     port = await service.port();
-    await waitFor('the node to be ready', async () => (await health(port, '/ready')) === 200);
+    await waitFor('the node to be ready', async () => (await statusOf(port, '/ready')) === 200);
     alice = await tokenFor('alice');
   });
   afterAll(async () => {
@@ -237,8 +226,10 @@ describe('Redis refusing commands while a node runs: coded answers, one line per
     try {
       for (let i = 0; i < 3; i++) expect((await sendAs(port, alice)).errors?.[0]?.extensions?.code).toBe('UNAVAILABLE');
       expect(await counter(port, 'switchboard_send_failures_total{class="oom"}')).toBe(3);
+      await waitFor('the oom line', () => failureLines('oom').length > 0);
       const lines = failureLines('oom');
       expect(lines).toHaveLength(1);
+      expect(lines[0]?.['level']).toBe(40);
       expect(lines[0]?.['advice']).toBe('free memory or raise maxmemory on Redis (sends fail until then; history is never evicted with noeviction)');
       expect(String(lines[0]?.['err'])).toMatch(/^OOM command not allowed/u);
     } finally {
@@ -252,7 +243,8 @@ describe('Redis refusing commands while a node runs: coded answers, one line per
     try {
       expect((await sendAs(port, alice)).errors?.[0]?.extensions?.code).toBe('UNAVAILABLE');
       expect(await counter(port, 'switchboard_send_failures_total{class="noperm"}')).toBe(1);
-      expect(String(failureLines('noperm')[0]?.['advice'])).toMatch(/^grant the ACL user the commands switchboard needs/u);
+      const line = await waitFor('the noperm line', () => failureLines('noperm')[0]);
+      expect(String(line['advice'])).toMatch(/^grant the ACL user the commands switchboard needs/u);
     } finally {
       await redis.client.call('ACL', 'SETUSER', 'switchboard', '+xadd');
     }
