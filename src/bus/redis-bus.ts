@@ -21,6 +21,7 @@ import { connectRedis, createRedisConnection, describeError, serverOptions, type
 import { adviceFor, classifyRedisError, FATAL_AT_START, targetVariable } from './redis-faults.ts';
 import { refuseReplica } from './replica-check.ts';
 import { PUBLISH_SCRIPT, READ_SCRIPT, SEND_SCRIPT, TAIL_SCRIPT } from './redis-scripts.ts';
+import { createReadLimiter } from './read-limiter.ts';
 import { ReplicaAcks } from './replica-acks.ts';
 import { watchSentinelPrimary } from './sentinel-watch.ts';
 import { createServerSubscriber } from './server-subscriber.ts';
@@ -40,6 +41,12 @@ export interface RedisBusOptions {
 
 /** How often the bus checks that its Sentinel-managed connections are on the primary a majority of sentinels names. */
 const SENTINEL_CHECK_MS = 1000;
+
+/**
+ * History reads one node keeps outstanding at Redis (`read-limiter.ts`): a reconnect storm's catch-up
+ * reads wait in the node rather than queue inside Redis ahead of live sends.
+ */
+const HISTORY_READ_CONCURRENCY = 64;
 
 type Scripted = RedisConnection & {
   sbSend(...args: string[]): Promise<string>;
@@ -74,6 +81,7 @@ export function createRedisBus(options: RedisBusOptions): Bus {
   publisher.defineCommand('sbTail', { numberOfKeys: 1, lua: TAIL_SCRIPT });
   const sharded = publisher instanceof Cluster && routing === 'user';
   const acks = (options.waitReplicas ?? 0) > 0 ? new ReplicaAcks(options.waitReplicas ?? 0) : undefined;
+  const limitReads = createReadLimiter(HISTORY_READ_CONCURRENCY);
   let events: BusEvents | undefined;
   const variable = targetVariable(target);
   const faults = createFaultLog(logger);
@@ -239,13 +247,15 @@ export function createRedisBus(options: RedisBusOptions): Bus {
     async read(userId, after, limit) {
       let reply;
       try {
-        reply = await publisher.sbRead(
-          keys.history(userId),
-          keys.trimmed(userId),
-          after ?? '',
-          String(limit),
-          String(limits.maxPerUser),
-          String(limits.ttlMs),
+        reply = await limitReads(() =>
+          publisher.sbRead(
+            keys.history(userId),
+            keys.trimmed(userId),
+            after ?? '',
+            String(limit),
+            String(limits.maxPerUser),
+            String(limits.ttlMs),
+          ),
         );
       } catch (error) {
         throw unavailable('read history', error);

@@ -4,6 +4,7 @@ import type { Logger } from '../log.ts';
 import { connectRedis } from './redis-connection.ts';
 import { BusUnavailableError } from './bus.ts';
 import type { ChannelSubscriber, SubscriberEvents } from './channel-subscriber.ts';
+import { coalesceSubscriptions } from './coalesced-subscriptions.ts';
 
 export interface ServerSubscriberOptions {
   /** The subscriber connection (standalone or Sentinel-managed), not yet connected. */
@@ -22,7 +23,9 @@ export interface ServerSubscriberOptions {
  */
 export function createServerSubscriber(options: ServerSubscriberOptions): ChannelSubscriber {
   const { connection, events, logger } = options;
-  const pubsub = new RedisPubSub({ publisher: options.publisher, subscriber: connection });
+  // Channels asked for while a SUBSCRIBE is in flight go out together in the next one (a storm's
+  // thousands of attaches cost a few round trips, not one each).
+  const pubsub = new RedisPubSub({ publisher: options.publisher, subscriber: coalesceSubscriptions(connection) });
   const subscriptionIds = new Map<string, number>();
   // One handler for every channel (not a closure per subscribed user).
   const onMessage = (payload: unknown) => events.message(payload);

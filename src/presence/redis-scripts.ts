@@ -52,27 +52,35 @@ end
 `;
 
 /**
- * One session change of one user on one lease. ARGV: channel, lease, user, delta (1, -1, 0),
- * release ('1': the lease stops holding the user; their sessions here must then be 0).
- * Returns 'ok', or 'lost' without a change when the lease is gone or disagrees with the node (the
- * node then writes its whole share with SYNC).
+ * Session changes on one lease, applied in order (a node batches the changes made while its previous
+ * call was in flight). ARGV: channel, lease, then per change: user, delta (1, -1, 0), release ('1':
+ * the lease stops holding the user; their sessions here must then be 0).
+ * Returns 'ok'; or 'lost' when the lease is gone (nothing changed) or a change disagrees with the
+ * lease's share (that one is skipped): the node then writes its whole share with SYNC.
  */
 export const CHANGE_SCRIPT = `${HELPERS}
-local lease, user, delta, release = ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5] == '1'
+local lease = ARGV[2]
 if not redis.call('ZSCORE', nodes, lease) then return 'lost' end
-local current = redis.call('HGET', node, user)
-local n = (tonumber(current) or 0) + delta
-if n < 0 or (current == false and delta <= 0) or (release and n > 0) then return 'lost' end
 local now = now_ms()
-add_sessions(user, delta)
-if release then
-  redis.call('HDEL', node, user)
-  if unhold(user) then publish(user, false, now) end
-else
-  redis.call('HSET', node, user, n)
-  if current == false and hold(user) then publish(user, true, now) end
+local reply = 'ok'
+for i = 3, #ARGV, 3 do
+  local user, delta, release = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2] == '1'
+  local current = redis.call('HGET', node, user)
+  local n = (tonumber(current) or 0) + delta
+  if n < 0 or (current == false and delta <= 0) or (release and n > 0) then
+    reply = 'lost'
+  else
+    add_sessions(user, delta)
+    if release then
+      redis.call('HDEL', node, user)
+      if unhold(user) then publish(user, false, now) end
+    else
+      redis.call('HSET', node, user, n)
+      if current == false and hold(user) then publish(user, true, now) end
+    end
+  end
 end
-return 'ok'
+return reply
 `;
 
 /**

@@ -1,6 +1,7 @@
 import { Cluster, type Redis } from 'ioredis';
 import type { ChannelSubscriber } from '../bus/channel-subscriber.ts';
 import { presenceNames } from '../bus/channels.ts';
+import { createBatcher } from '../bus/batcher.ts';
 import { createClusterSubscriber } from '../bus/cluster-subscriber.ts';
 import { createFaultLog } from '../bus/fault-log.ts';
 import { persist } from '../bus/redis-backoff.ts';
@@ -82,6 +83,8 @@ export function createRedisPresenceStore(options: RedisPresenceOptions): Presenc
   let failures = 0;
   let syncing: Promise<boolean> | undefined;
   let syncAgain = false;
+  /** Full syncs begun so far: a queued change from an earlier generation is in the share a sync wrote. */
+  let generation = 0;
 
   // A failing Redis fails every heartbeat: once per interval per kind of failure is enough. Until the
   // first start completes, connection errors are the start's to report (the bus says it is waiting).
@@ -114,6 +117,7 @@ export function createRedisPresenceStore(options: RedisPresenceOptions): Presenc
         do {
           syncAgain = false;
           const seen = failures;
+          generation += 1;
           const share: string[] = [];
           for (const [userId, count] of hooks?.share() ?? []) share.push(userId, String(count));
           await commands.presenceSync(...keysOf(lease), channel, lease, String(ttlMs), ...share);
@@ -192,6 +196,33 @@ export function createRedisPresenceStore(options: RedisPresenceOptions): Presenc
   });
   commands.on('error', connectionError('connection error'));
 
+  // Session changes asked for while a script call is in flight go out together in the next one
+  // (`bus/batcher.ts`), and so do session counts (one HMGET): a reconnect storm's thousands of
+  // sessions cost a few round trips, not one each. A change queued before a full sync began is in
+  // the share that sync writes, so it is dropped rather than applied twice.
+  const writeChanges = createBatcher<{ readonly args: readonly [string, string, string]; readonly generation: number }, void>(async (batch) => {
+    const due = batch.filter((change) => change.generation === generation);
+    if (needsSync) {
+      // The next sync carries them; if one is running it may have read the share before them.
+      if (syncing !== undefined) syncAgain = true;
+    } else if (due.length > 0) {
+      try {
+        const reply = await commands.presenceChange(...keysOf(lease), channel, lease, ...due.flatMap((change) => change.args));
+        if (reply === 'lost') {
+          failed();
+          void sync('lease_lost');
+        }
+      } catch (error) {
+        failed();
+        warn('session changes were not recorded (repaired by the next heartbeat)', error);
+      }
+    }
+    return batch.map(() => undefined);
+  });
+  const readSessionCounts = createBatcher<string, number>(async (userIds) =>
+    (await commands.hmget(sessions, ...userIds)).map((count) => Number(count ?? 0)),
+  );
+
   return {
     async start(given) {
       hooks = given;
@@ -225,16 +256,7 @@ export function createRedisPresenceStore(options: RedisPresenceOptions): Presenc
         if (syncing !== undefined) syncAgain = true;
         return;
       }
-      try {
-        const reply = await commands.presenceChange(...keysOf(lease), channel, lease, userId, String(delta), release ? '1' : '0');
-        if (reply === 'lost') {
-          failed();
-          void sync('lease_lost');
-        }
-      } catch (error) {
-        failed();
-        warn('a session change was not recorded (repaired by the next heartbeat)', error);
-      }
+      await writeChanges({ args: [userId, String(delta), release ? '1' : '0'], generation });
     },
     async onlineCount() {
       try {
@@ -255,7 +277,7 @@ export function createRedisPresenceStore(options: RedisPresenceOptions): Presenc
     },
     async sessionCount(userId) {
       try {
-        return Number((await commands.hget(sessions, userId)) ?? 0);
+        return await readSessionCounts(userId);
       } catch (error) {
         throw unavailable('count sessions', error);
       }
