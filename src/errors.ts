@@ -42,3 +42,8 @@ export function errorCode(error: unknown): ErrorCode | undefined {
   const code = error.extensions['code'];
   return typeof code === 'string' ? (code as ErrorCode) : undefined;
 }
+
+/** `error` as a GraphQLError (yoga's mask function is typed to return an `Error`). */
+export function asGraphQLError(error: Error): GraphQLError {
+  return error instanceof GraphQLError ? error : new GraphQLError(error.message, { originalError: error });
+}

@@ -1,11 +1,43 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createServerAdapter } from '@whatwg-node/server';
+import { createServerAdapter, sendNodeResponse } from '@whatwg-node/server';
 import { handleProtocols } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { App } from '../app.ts';
 import type { Host } from '../cli.ts';
+import type { PostHead } from '../transport/graphql-post.ts';
 import { useGraphqlWs, type NodeSocketExtra } from './node-graphql-ws.ts';
+
+/** The head of a node:http request, for `GraphqlPost.accepts`. */
+function nodeHead(req: IncomingMessage): PostHead {
+  const { headers } = req;
+  return {
+    method: req.method ?? '',
+    target: req.url ?? '',
+    contentType: headers['content-type'],
+    contentLength: headers['content-length'],
+    accept: headers.accept,
+    origin: headers.origin,
+    authorization: headers.authorization,
+  };
+}
+
+/** Reads the body (its Content-Length, within MAX_PAYLOAD_BYTES, was checked) and answers through GraphqlPost, or the fetch handler when it declines. */
+async function servePost(app: App, head: PostHead, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const body = Buffer.concat(chunks).toString('utf8');
+  const answer = await app.graphqlPost.answer(head, body);
+  if (answer === undefined) {
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
+    const response = await app.fetch(new Request(`http://${req.headers.host ?? 'localhost'}${head.target}`, { method: head.method, headers, body }));
+    await sendNodeResponse(response, res, req, false);
+    return;
+  }
+  res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
+  res.end(answer.body);
+}
 
 /** Media types of responses that stay open until the subscription ends (GraphQL over SSE, multipart). */
 const STREAMING_TYPES = ['text/event-stream', 'multipart/mixed'];
@@ -35,7 +67,20 @@ export async function serveNode(app: App, options: { port: number; host?: string
   // @whatwg-node/server (yoga's own adapter) bridges node:http to the fetch handler, including
   // streaming SSE responses and aborting them when the client goes away.
   const adapter = createServerAdapter<{ req: IncomingMessage; res: ServerResponse }>(handle);
-  const server: Server = createServer(adapter);
+  // A JSON `POST /graphql` of a query or mutation (every send) goes straight from node:http to the
+  // core's GraphqlPost, with no fetch objects; it declines before anything runs when the request is
+  // anything else, and the adapter serves it as before.
+  const server: Server = createServer((req, res) => {
+    const head = nodeHead(req);
+    if (!app.graphqlPost.accepts(head)) return void adapter(req, res);
+    exchanges.add(res);
+    res.once('close', () => exchanges.delete(res));
+    servePost(app, head, req, res).catch((error: unknown) => {
+      app.sockets.internalError(error);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+      res.end('{"errors":[{"message":"Unexpected error."}]}');
+    });
+  });
   const sockets = new WebSocketServer({
     server,
     path: app.path,

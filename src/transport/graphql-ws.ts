@@ -2,7 +2,7 @@ import { getOperationAST, GraphQLError, type ExecutionArgs } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import { maskError } from 'graphql-yoga';
 import { AuthError, bearerToken, type VerifyToken, type Viewer } from '../auth/verifier.ts';
-import { clientError, type ErrorCode } from '../errors.ts';
+import { asGraphQLError, clientError, type ErrorCode } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Presence, PresenceSession } from '../presence/presence.ts';
@@ -13,7 +13,7 @@ import type { ConnectionLimits } from '../security/connection-limits.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
 import { EventPlans, type EventPlan, type MaskError } from './event-plan.ts';
 import { UNEXPECTED_ERROR_MESSAGE, type SocketContext, type Yoga } from './http.ts';
-import { asGraphQLError, subscribePushed, type PushSocket } from './pushed-subscription.ts';
+import { subscribePushed, type PushSocket } from './pushed-subscription.ts';
 
 export interface GraphqlWsOptions {
   readonly yoga: Yoga;

@@ -1,4 +1,4 @@
-import { getArgumentValues, getVariableValues, GraphQLError, locatedError, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { getArgumentValues, getVariableValues, locatedError, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { MessageStream, StreamSink } from '../engine/message-stream.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
 import { subscribeToMessages } from '../graphql/resolvers.ts';
@@ -104,9 +104,4 @@ export class PushedOperation implements AsyncIterableIterator<never, undefined> 
   [Symbol.asyncIterator](): this {
     return this;
   }
-}
-
-/** `error` as a GraphQLError (yoga's mask function is typed to return an Error). */
-export function asGraphQLError(error: Error): GraphQLError {
-  return error instanceof GraphQLError ? error : new GraphQLError(error.message, { originalError: error });
 }
