@@ -26,6 +26,7 @@ import type { Services } from './services.ts';
 import { useDemoPage } from './transport/demo-page.ts';
 import { createGraphqlWsOptions, type SocketExtra } from './transport/graphql-ws.ts';
 import { useOperationsRoutes } from './transport/operations-routes.ts';
+import { GraphqlPost, headOf, toResponse } from './transport/graphql-post.ts';
 import { createHttpTransport, GRAPHQL_PATH } from './transport/http.ts';
 
 export interface AppDeps {
@@ -42,6 +43,12 @@ export interface AppDeps {
 export interface App {
   /** HTTP, SSE and the dev routes, as a web-standard fetch handler. */
   readonly fetch: (request: Request) => Promise<Response> | Response;
+  /**
+   * The JSON `POST /graphql` of a query or mutation, served without yoga's request pipeline (`fetch`
+   * uses it; a runtime may feed it straight from its HTTP server, falling back to `fetch` when it
+   * declines). See `transport/graphql-post.ts`.
+   */
+  readonly graphqlPost: GraphqlPost;
   /** The path that serves GraphQL and accepts graphql-ws upgrades. */
   readonly path: string;
   /** Options for a graphql-ws server (`graphql-ws/use/ws`, `graphql-ws/use/deno`). */
@@ -114,7 +121,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
           metrics,
           commandTimeoutMs: config.sendTimeoutMs,
         });
-  const hub: Hub = new Hub(bus, { metrics });
+  const hub: Hub = new Hub(bus, { metrics, now });
   const { security } = config;
   const sendRate: SendRateLimiter =
     security.sendRatePerSecond === 0
@@ -172,11 +179,25 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       ...(development ? [useDevTokenRoute(now)] : []),
     ],
   });
+  const graphqlPost = new GraphqlPost({
+    yoga,
+    path: GRAPHQL_PATH,
+    maxPayloadBytes: security.maxPayloadBytes,
+    allowedOrigins: security.allowedOrigins,
+  });
   return {
     async fetch(request) {
+      const head = headOf(request);
+      if (graphqlPost.accepts(head)) {
+        const body = await request.text();
+        const answer = await graphqlPost.answer(head, body);
+        if (answer !== undefined) return toResponse(answer);
+        return yoga.fetch(new Request(request.url, { method: request.method, headers: request.headers, body }));
+      }
       const guarded = await guardRequest(request, security);
       return guarded instanceof Response ? guarded : yoga.fetch(guarded);
     },
+    graphqlPost,
     path: GRAPHQL_PATH,
     graphqlWs: () => createGraphqlWsOptions({ yoga, verify, logger, metrics, security, limits: connectionLimits, presence }),
     sockets: {
