@@ -1,5 +1,6 @@
 // The demo page's markup and style, embedded as strings so the core serves them without reading
-// files (only src/runtime/ touches the file system). The script is `demo-client.ts`.
+// files (only src/runtime/ touches the file system). The script is `demo-client.ts`, bundled with
+// @switchboard/client into `demo-bundle.generated.ts`.
 
 /** The demo page (`GET /`). Loads `/demo.css` and `/demo.js`, nothing else. */
 export const DEMO_HTML = `<!doctype html>
@@ -36,6 +37,7 @@ export const DEMO_HTML = `<!doctype html>
   <section id="chat" aria-labelledby="chat-title" hidden>
     <h2 id="chat-title">Signed in as <span id="me"></span></h2>
     <p class="node">Node: <strong id="node-id"></strong> <button id="sign-out" type="button">Sign out</button></p>
+    <p id="recovery" class="hint" role="status"></p>
     <form id="send-form" novalidate>
       <div class="field"><label for="to">To</label>
         <input id="to" name="to" maxlength="128" spellcheck="false" autocomplete="off"></div>

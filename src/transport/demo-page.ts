@@ -1,6 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 import { DEMO_CSS, DEMO_HTML } from './demo-assets.ts';
-import { demoClient, type DemoClientOptions } from './demo-client.ts';
+import { DEMO_BUNDLE } from './demo-bundle.generated.ts';
+import type { DemoClientOptions } from './demo-options.ts';
 
 /**
  * Everything the page loads comes from this node: the markup, the style, the script, and the
@@ -20,15 +21,16 @@ const CONTENT_SECURITY_POLICY = [
 /**
  * Serves the demo page at `GET /` (also `/demo.css` and `/demo.js`): pick a user name (a development
  * token from `POST /dev/token`, or a pasted token when the server issues none), see messages arrive
- * live over graphql-ws, send to another user, and see which node holds the socket.
+ * live over graphql-ws through `@switchboard/client` (resuming after a reconnect or a reload), send
+ * to another user, and see which node holds the socket.
  * `HEAD` is answered too; other methods on these paths get 405.
  */
 export function useDemoPage(options: DemoClientOptions): Plugin {
   const assets = new Map<string, { body: string; type: string }>([
     ['/', { body: DEMO_HTML, type: 'text/html; charset=utf-8' }],
     ['/demo.css', { body: DEMO_CSS, type: 'text/css; charset=utf-8' }],
-    // The client is a self-contained function; the browser gets its compiled source, called once.
-    ['/demo.js', { body: `(${demoClient.toString()})(${JSON.stringify(options)});\n`, type: 'text/javascript; charset=utf-8' }],
+    // demo-client.ts bundled with @switchboard/client (scripts/bundle-demo.mjs), started once.
+    ['/demo.js', { body: `${DEMO_BUNDLE}\nswitchboardDemo.startDemo(${JSON.stringify(options)});\n`, type: 'text/javascript; charset=utf-8' }],
   ]);
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {

@@ -114,6 +114,30 @@ describe.skipIf(!available)('demo page in Debian chromium: two people on two nod
     await bob.screenshot({ path: new URL('e2e-bob.png', SCREENSHOTS).pathname, fullPage: true });
   });
 
+  it('coming back to the page resumes from the cursor in localStorage: every missed message once, and "Recovered N messages"', async () => {
+    const from = await devToken(nodes[1], 'switchboard');
+    const send = async (body: string) => expect((await post(nodes[1].url, SEND, { to: 'erin', body }, from)).errors).toBeUndefined();
+    await send('before sign-in');
+    const erin = await person('erin', nodes[0]);
+    await eventually(() => log(erin)).toEqual([expect.stringContaining('before sign-in')]);
+    for (const body of ['live 1', 'live 2']) await send(body);
+    await eventually(() => log(erin)).toHaveLength(3);
+
+    // Away from the page (its socket is gone) while four messages arrive, then back: the page starts
+    // again from nothing but its storage (the token in sessionStorage, the cursor in localStorage).
+    await erin.goto('about:blank');
+    const missed = ['missed 1', 'missed 2', 'missed 3', 'missed 4'];
+    for (const body of missed) await send(body);
+    await erin.goto(`http://127.0.0.1:${nodes[0].port}/`);
+    await eventually(() => erin.locator('#status').textContent()).toBe(`Connected to node ${nodes[0].nodeId}`);
+    await eventually(() => erin.locator('#recovery').textContent()).toBe('Recovered 4 messages.');
+    await eventually(() => log(erin)).toEqual(missed.map((body) => expect.stringMatching(new RegExp(`^From switchboard[\\s\\S]*${body}$`))));
+    // And live again after the resume.
+    await send('after the reload');
+    await eventually(() => log(erin)).toEqual([...missed, 'after the reload'].map((body) => expect.stringContaining(body)));
+    await erin.screenshot({ path: new URL('e2e-recovered.png', SCREENSHOTS).pathname, fullPage: true });
+  });
+
   it('a bad user name is refused with the server’s reason, and the page stays usable', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
