@@ -147,8 +147,10 @@ function untilReady(connection: RedisConnection, onWaiting: ((error: unknown) =>
       connection.off('error', onError);
       connection.off('ready', onReady);
       connection.off('end', onEnd);
+      connection.off('sentinelError', onSentinelError);
     };
     const onError = (error: unknown) => {
+      if (error instanceof Error && /No such master with that name/u.test(error.message)) return notice(unknownPrimary());
       const fault = classifyRedisError(error);
       if (!FATAL_AT_START.has(fault)) {
         if (fault === 'timeout' || fault === 'unreachable') void checkPlain();
@@ -165,6 +167,15 @@ function untilReady(connection: RedisConnection, onWaiting: ((error: unknown) =>
       done();
       reject(new RedisStartError('unreachable', 'the connection was closed while waiting for Redis'));
     };
+    // The sentinels answer, but know no primary of that name: ioredis says "All sentinels are
+    // unreachable" (with Redis' "No such master" as its last error, or after a 'sentinelError' when
+    // a sentinel answers null). Say what it is.
+    const unknownPrimary = () =>
+      new Error(`the sentinels answer, but none of them names a primary called '${connection instanceof Cluster ? '' : String(connection.options.name)}'`);
+    const onSentinelError = (error: unknown) => {
+      if (error instanceof Error && /got an invalid reply: null/u.test(error.message)) notice(unknownPrimary());
+    };
+    connection.on('sentinelError', onSentinelError);
     connection.on('error', onError);
     connection.on('ready', onReady);
     connection.on('end', onEnd);

@@ -24,6 +24,8 @@ export type RedisFaultClass =
   | 'loading'
   /** A cluster shard has no primary, or the slot map could not be read. */
   | 'clusterdown'
+  /** The sentinels answer, but none monitors a primary of the configured name. */
+  | 'noprimary'
   | 'other';
 
 /** Classes that retrying the same configuration does not fix: at start the node exits instead of waiting. */
@@ -37,6 +39,7 @@ const REPLY_PREFIXES: ReadonlyArray<[RegExp, RedisFaultClass]> = [
   [/^NOSCRIPT/u, 'noscript'],
   [/^LOADING/u, 'loading'],
   [/^CLUSTERDOWN|Failed to refresh slots cache|None of startup nodes is available/u, 'clusterdown'],
+  [/none of them names a primary called/u, 'noprimary'],
   [/All sentinels are unreachable|Connection is closed|Stream isn't writeable|connect ECONNREFUSED/u, 'unreachable'],
   [/timed? ?out|ETIMEDOUT|no answer before/iu, 'timeout'],
   [/TLS|SSL|certificate/u, 'tls'],
@@ -109,6 +112,8 @@ export function adviceFor(fault: RedisFaultClass, target: string): string {
       return 'wait: Redis is loading its data set';
     case 'clusterdown':
       return `check that every slot of the cluster at ${target} is served (CLUSTER INFO)`;
+    case 'noprimary':
+      return "check REDIS_SENTINEL_NAME: the sentinels must monitor a primary of that name ('sentinel monitor <name> …')";
     case 'other':
       return 'see the Redis error in this line';
   }

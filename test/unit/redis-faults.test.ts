@@ -19,6 +19,7 @@ describe('classifyRedisError', () => {
     ['NOSCRIPT No matching script. Please use EVAL.', 'noscript'],
     ['LOADING Redis is loading the dataset in memory', 'loading'],
     ['CLUSTERDOWN The cluster is down', 'clusterdown'],
+    ["the sentinels answer, but none of them names a primary called 'x'", 'noprimary'],
     ['something else entirely', 'other'],
   ])('%s → %s', (message, fault) => {
     expect(classifyRedisError(new Error(message))).toBe(fault);
