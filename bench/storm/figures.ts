@@ -25,6 +25,8 @@ export interface StormFigures {
   readonly steadyLatency: LatencySummary;
   readonly sheds: number;
   readonly connectFailures: number;
+  /** Failed attempts by close code or HTTP status (over the whole run). */
+  readonly failureReasons: Readonly<Record<string, number>>;
 }
 
 /**
@@ -34,7 +36,7 @@ export interface StormFigures {
 export function stormFigures(
   records: readonly SendRecord[],
   window: { start: number; end: number },
-  counts: { moved: number; outOfOrder: number; misrouted: number; sheds: number; connectFailures: number },
+  counts: { moved: number; outOfOrder: number; misrouted: number; sheds: number; connectFailures: number; failureReasons: Readonly<Record<string, number>> },
 ): StormFigures {
   const inWindow = (record: SendRecord) => record.sentAt >= window.start && record.sentAt <= window.end;
   const latency = (steady: boolean) =>
@@ -58,6 +60,7 @@ export function stormFigures(
     steadyLatency: latency(true),
     sheds: counts.sheds,
     connectFailures: counts.connectFailures,
+    failureReasons: counts.failureReasons,
   };
 }
 
@@ -73,6 +76,6 @@ export function formatFigures(title: string, f: StormFigures): string {
     `  failed sends during the storm         ${f.failedSendsInStorm} (whole run ${f.failedSends}; attempts retried during the storm ${f.retriedAttemptsInStorm})`,
     `  latency, sent during the storm        p50 ${ms(f.movedLatency.p50)}, p99 ${ms(f.movedLatency.p99)}, max ${ms(f.movedLatency.max)} (${f.movedLatency.count} messages to moved users)`,
     `  latency, users on a surviving node    p50 ${ms(f.steadyLatency.p50)}, p99 ${ms(f.steadyLatency.p99)}, max ${ms(f.steadyLatency.max)} (${f.steadyLatency.count} messages)`,
-    `  connections shed with 1013 (retried)  ${f.sheds}; other failed attempts ${f.connectFailures}`,
+    `  connections shed with 1013 (retried)  ${f.sheds}; other failed attempts ${f.connectFailures}${f.connectFailures > 0 ? ` ${JSON.stringify(f.failureReasons)}` : ''}`,
   ].join('\n');
 }

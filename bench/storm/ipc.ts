@@ -61,6 +61,8 @@ export interface Status {
   readonly sheds: number;
   /** Connection attempts that failed otherwise (refused, HTTP 503, closed before the ack). */
   readonly connectFailures: number;
+  /** Those failures by close code or HTTP status. */
+  readonly failureReasons: Readonly<Record<string, number>>;
   /** Sent with a successful answer and not yet received. */
   readonly undelivered: number;
   /** Sends still waiting for an answer (or a retry). */

@@ -7,12 +7,13 @@ import { killScenario, rollingScenario, type StormSettings } from './scenarios.t
 // (dist/main.js), one private redis-server, load processes holding real graphql-ws sockets.
 //
 //   node bench/dist/storm/run.js [--scenario kill|rolling] [--users 8000] [--steady 1000] [--rate 300]
-//        [--workers 4] [--jitter-ms 2000] [--env NAME=value …] [--profile <dir>] [--json]
+//        [--workers 4] [--jitter-ms 2000] [--pause-ms 3000] [--env NAME=value …] [--profile <dir>] [--json]
 //
 // kill:    2 nodes; --users on a, --steady on b; --rate msg/s through b; SIGKILL a; every client
 //          waits a random 0..jitter and resumes on b with `after` = its last id.
 // rolling: 3 nodes; --users on n0 and n1, --steady on n2; sends round robin with failover; n0 then n1
 //          drained with SIGTERM (1001) and restarted on the same port.
+// --pause-ms: how long messages flow before the first storm, after the last, and after a restart.
 // Prints each storm's figures; --json also prints them as one `STORM {…}` line (for the CI smoke).
 
 const { values } = parseArgs({
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '' },
     'jitter-ms': { type: 'string', default: '2000' },
     seed: { type: 'string', default: '13' },
+    'pause-ms': { type: 'string', default: '3000' },
     env: { type: 'string', multiple: true, default: [] },
     profile: { type: 'string' },
     json: { type: 'boolean', default: false },
@@ -64,6 +66,7 @@ const settings: StormSettings = {
   seed: count('seed', values.seed, 0),
   env: environment(values.env),
   profileDir: values.profile,
+  pauseMs: count('pause-ms', values['pause-ms'], 0),
   log: (line) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`),
 };
 

@@ -22,6 +22,8 @@ export interface StormSettings {
   readonly env: Readonly<Record<string, string>>;
   /** `--cpu-prof` output directory for the node that absorbs the storm (kill: B). */
   readonly profileDir: string | undefined;
+  /** Sending before the first storm and after the last, and after a restarted node is up, ms. */
+  readonly pauseMs: number;
   readonly log: (line: string) => void;
 }
 
@@ -33,8 +35,6 @@ export interface ScenarioResult {
 }
 
 const POLL_MS = 200;
-const WARMUP_MS = 3_000;
-const TAIL_MS = 3_000;
 const STORM_TIMEOUT_MS = 240_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -84,7 +84,7 @@ export async function rollingScenario(settings: StormSettings): Promise<Scenario
       storms.push({ title: `drain ${node.name}: ${moved} users move to the other nodes`, window: { start: drainAt, end: backAt }, moved });
       node.child = (await startNode(node.name, node.port, nodeSettings(settings, rig))).child;
       settings.log(`${node.name} restarted on port ${node.port}`);
-      await sleep(2_000);
+      await sleep(settings.pauseMs);
     }
     return storms;
   });
@@ -138,9 +138,9 @@ async function withRig(
     settings.log(`every user holds a cursor; sending ${settings.rate} msg/s`);
     const status = () => mergeStatus(pool);
     await pool.all(() => ({ type: 'send-start', rate: settings.rate / settings.workers, steadyShare: settings.steadyShare }), 'ok', 10_000);
-    await sleep(WARMUP_MS);
+    await sleep(settings.pauseMs);
     const windows = await storm(rig, status);
-    await sleep(TAIL_MS);
+    await sleep(settings.pauseMs);
     await pool.all(() => ({ type: 'send-stop' }), 'ok', 10_000);
     const drained = await waitFor(async () => {
       const s = await status();
@@ -156,10 +156,14 @@ async function withRig(
       scenario: names.length === 2 ? 'kill' : 'rolling',
       storms: windows.map(({ title, window, moved }) => ({
         title,
-        figures: stormFigures(records, window, { moved, outOfOrder, misrouted, sheds: final.sheds, connectFailures: final.connectFailures }),
+        figures: stormFigures(records, window, { moved, outOfOrder, misrouted, sheds: final.sheds, connectFailures: final.connectFailures, failureReasons: final.failureReasons }),
       })),
       problems: final.problems,
     };
+  } catch (error) {
+    // What the nodes said last is usually why.
+    const tails = nodes.map((node) => `${node.name}:\n    ${node.child.tail.slice(-12).join('\n    ')}`);
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\nlast output of the nodes:\n  ${tails.join('\n  ')}`, { cause: error });
   } finally {
     await pool.all(() => ({ type: 'close' }), 'ok', 30_000).catch(() => []);
     pool.close();
@@ -204,6 +208,10 @@ async function mergeStatus(pool: WorkerPool): Promise<Status> {
     backAt: statuses.flatMap((s) => s.backAt),
     sheds: statuses.reduce((sum, s) => sum + s.sheds, 0),
     connectFailures: statuses.reduce((sum, s) => sum + s.connectFailures, 0),
+    failureReasons: statuses.reduce<Record<string, number>>((all, s) => {
+      for (const [why, n] of Object.entries(s.failureReasons)) all[why] = (all[why] ?? 0) + n;
+      return all;
+    }, {}),
     undelivered: statuses.reduce((sum, s) => sum + s.undelivered, 0),
     pending: statuses.reduce((sum, s) => sum + s.pending, 0),
     problems: statuses.flatMap((s) => s.problems).slice(0, 50),

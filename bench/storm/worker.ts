@@ -35,6 +35,7 @@ interface State {
   readonly lastSeen: string[];
   sheds: number;
   connectFailures: number;
+  readonly failureReasons: Record<string, number>;
   outOfOrder: number;
   misrouted: number;
   sending: NodeJS.Timeout | undefined;
@@ -63,6 +64,7 @@ async function initialise(init: InitCommand): Promise<State> {
     lastSeen: init.users.map(() => ''),
     sheds: 0,
     connectFailures: 0,
+    failureReasons: {},
     outOfOrder: 0,
     misrouted: 0,
     sending: undefined,
@@ -89,6 +91,7 @@ async function initialise(init: InitCommand): Promise<State> {
     shed: () => void (s.sheds += 1),
     connectFailed(client, why) {
       s.connectFailures += 1;
+      s.failureReasons[why] = (s.failureReasons[why] ?? 0) + 1;
       if (why.startsWith('HTTP') && !why.startsWith('HTTP 503')) problem(`${client.user}: connection refused with ${why}`);
     },
     problem,
@@ -155,15 +158,22 @@ function startSending(s: State, rate: number, steadyShare: number): void {
   tick();
 }
 
+/**
+ * Gives every user a cursor: one message each, sent through the user's own node (so the node that
+ * absorbs the storm does not also carry the set-up), then waits until each has received it.
+ */
 async function prime(s: State, timeoutMs: number): Promise<number> {
   let next = 0;
   const token = s.senderTokens[0] as string;
+  const senders = s.init.nodes.map((port) => new CarefulSender([port], s.random));
   const lane = async () => {
     for (let i = next++; i < s.clients.length; i = next++) {
-      await s.sender.send(token, s.init.users[i]?.id ?? '', `p:${i}`, `p${s.init.worker}-${i}`);
+      const user = s.init.users[i];
+      await senders[user?.home ?? 0]?.send(token, user?.id ?? '', `p:${i}`, `p${s.init.worker}-${i}`);
     }
   };
   await Promise.all(Array.from({ length: PRIME_CONCURRENCY }, lane));
+  for (const sender of senders) sender.close();
   const deadline = Date.now() + timeoutMs;
   while (s.clients.some((client) => client.received === 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   return s.clients.filter((client) => client.received === 0).length;
@@ -180,7 +190,7 @@ function status(s: State): Status {
   }
   const undelivered = s.records.filter((record) => record.outcome === 'ok' && record.receipts === 0).length;
   const pending = s.records.filter((record) => record.outcome === 'pending').length;
-  return { liveOn, away, backAt, sheds: s.sheds, connectFailures: s.connectFailures, undelivered, pending, problems: [...s.problems] };
+  return { liveOn, away, backAt, sheds: s.sheds, connectFailures: s.connectFailures, failureReasons: { ...s.failureReasons }, undelivered, pending, problems: [...s.problems] };
 }
 
 async function handle(command: Command): Promise<Reply> {
