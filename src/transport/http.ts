@@ -8,6 +8,7 @@ import type { Logger } from '../log.ts';
 import { Backlog } from '../security/backlog.ts';
 import { boundedCache } from '../security/bounded-cache.ts';
 import type { Services } from '../services.ts';
+import { useCompiledExecution } from './compiled-execution.ts';
 
 /** The initial context the graphql-ws transport hands to yoga: the socket's identity, already verified. */
 export interface SocketContext {
@@ -61,7 +62,7 @@ export function createHttpTransport(options: HttpOptions): Yoga {
       warn: (...args) => logger.warn({ args }, 'yoga'),
       error: (...args) => logger.error({ args: args.map(String) }, 'yoga error'),
     },
-    plugins: [...options.plugins],
+    plugins: [...options.plugins, useCompiledExecution()],
     async context(initial): Promise<GraphQLContext> {
       if (initial.socketViewer !== undefined) {
         return { viewer: initial.socketViewer, authProblem: undefined, services, backlog: initial.socketBacklog };

@@ -1,0 +1,113 @@
+// Retained memory per subscribed graphql-ws socket, after a forced GC, on one node.
+//
+//   npm run build && tsc -p bench/tsconfig.json
+//   node scripts/socket-memory.mjs [--sockets 5000] [--system switchboard|floor|mercurius] [--main dist/main.js]
+//
+// Starts a private redis-server and one node of the system with `--expose-gc` and a preload
+// (scripts/gc-on-signal.cjs) that answers SIGUSR2 with a full GC and a line of process.memoryUsage().
+// Opens 50 sockets to warm up, reads the baseline, opens the rest (each: connection_init with its own
+// HS256 token, subscribe to messageReceived, wait for one message), reads again, and prints RSS and
+// heap per socket. The node runs in production mode, as in the benchmark.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { createClient } from 'graphql-ws';
+import { SignJWT } from 'jose';
+import WebSocket from 'ws';
+
+const { values } = parseArgs({
+  options: {
+    sockets: { type: 'string', default: '5000' },
+    system: { type: 'string', default: 'switchboard' },
+    main: { type: 'string' },
+  },
+});
+const count = Number(values.sockets);
+const repo = new URL('..', import.meta.url).pathname;
+const scripts = {
+  switchboard: values.main ?? `${repo}dist/main.js`,
+  floor: `${repo}bench/dist/floor/server.js`,
+  mercurius: `${repo}bench/dist/mercurius/server.js`,
+};
+const script = scripts[values.system];
+if (script === undefined) throw new Error(`Invalid --system: expected switchboard, floor or mercurius: current value '${values.system}'`);
+
+const secret = 'socket-memory-secret-of-at-least-thirty-two-bytes';
+const key = new TextEncoder().encode(secret);
+const token = (user) => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(user).setExpirationTime('1h').sign(key);
+
+const redisPort = 20000 + Math.floor(Math.random() * 20000);
+const redis = spawn('redis-server', ['--port', String(redisPort), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+const node = spawn(process.execPath, ['--expose-gc', '-r', `${repo}scripts/gc-on-signal.cjs`, script], {
+  env: {
+    ...process.env,
+    PORT: '0',
+    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+    JWT_SECRET: secret,
+    NODE_ENV: 'production',
+    SEND_RATE_PER_SECOND: '0',
+    MAX_CONNECTIONS: '1000000',
+    MAX_CONNECTIONS_PER_USER: '1000',
+    LOG_LEVEL: 'info',
+  },
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
+const lines = createInterface({ input: node.stdout });
+const reports = createInterface({ input: node.stderr });
+const port = await new Promise((resolve, reject) => {
+  lines.on('line', (line) => {
+    const match = /"msg":"listening"/u.test(line) ? /"port":(\d+)/u.exec(line) : null;
+    if (match) resolve(Number(match[1]));
+  });
+  node.once('exit', (code) => reject(new Error(`the node exited with ${code}`)));
+});
+
+async function memory() {
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const report = new Promise((resolve) => {
+    const onLine = (line) => {
+      if (!line.startsWith('{"rss"')) return;
+      reports.off('line', onLine);
+      resolve(JSON.parse(line));
+    };
+    reports.on('line', onLine);
+  });
+  node.kill('SIGUSR2');
+  return report;
+}
+
+const clients = [];
+async function open(from, to) {
+  for (let start = from; start < to; start += 200) {
+    await Promise.all(
+      Array.from({ length: Math.min(200, to - start) }, async (_, i) => {
+        const user = `m${start + i}`;
+        const client = createClient({
+          url: `ws://127.0.0.1:${port}/graphql`,
+          webSocketImpl: WebSocket,
+          connectionParams: { authorization: `Bearer ${await token(user)}` },
+          lazy: false,
+          retryAttempts: 0,
+        });
+        clients.push(client);
+        await new Promise((resolve, reject) => {
+          client.subscribe({ query: 'subscription { messageReceived { id fromUserId body sentAt } }' }, { next: () => {}, error: reject, complete: resolve });
+          client.on('connected', () => setTimeout(resolve, 50));
+        });
+      }),
+    );
+  }
+}
+
+await open(0, 50);
+const before = await memory();
+await open(50, 50 + count);
+// Let every subscription settle (attach, tail read) before measuring.
+await new Promise((resolve) => setTimeout(resolve, 3000));
+const after = await memory();
+const per = (field) => ((after[field] - before[field]) / count / 1024).toFixed(1);
+console.log(`${values.system} (${script}): ${count} subscribed sockets, after a forced GC: RSS ${per('rss')} KiB, heap ${per('heapUsed')} KiB per socket (baseline RSS ${(before.rss / 2 ** 20).toFixed(1)} MiB)`);
+await Promise.all(clients.map((client) => client.dispose()));
+node.kill('SIGTERM');
+redis.kill('SIGTERM');
+process.exit(0);
