@@ -1,7 +1,6 @@
 import { pino, type Logger } from 'pino';
 import { createApp, type App } from './app.ts';
-import { describeError } from './bus/redis-connection.ts';
-import { targetVariable } from './bus/redis-faults.ts';
+import { describeError, targetVariable } from './bus/redis-faults.ts';
 import { CONFIG_VARIABLES, ConfigError, parseConfig, type Config } from './config.ts';
 import { EXIT, listenFailure, startFailure, startupTimeout, type Fatal } from './startup-faults.ts';
 

@@ -1,5 +1,4 @@
-import { adviceFor, classifyRedisError, RedisStartError, type RedisFaultClass } from './bus/redis-faults.ts';
-import { describeError } from './bus/redis-connection.ts';
+import { adviceFor, classifyRedisError, describeError, RedisStartError, type RedisFaultClass } from './bus/redis-faults.ts';
 
 /**
  * Exit codes of a node that cannot run, from sysexits.h, one per kind of fault, so an orchestrator

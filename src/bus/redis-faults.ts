@@ -135,3 +135,12 @@ export class RedisStartError extends Error {
 export function targetVariable(target: { readonly kind: 'standalone' | 'cluster' | 'sentinel' }): string {
   return target.kind === 'standalone' ? 'REDIS_URL' : target.kind === 'cluster' ? 'REDIS_CLUSTER_NODES' : 'REDIS_SENTINELS';
 }
+
+/** An error's message, with the node error behind a cluster's "Failed to refresh slots cache.". */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  // ioredis' sentinel message says when its own next try is; ours are logged once, not per try.
+  if (error.message.startsWith('All sentinels are unreachable')) return error.message.replace(/ Retrying from scratch after \d+ms\./u, '');
+  const inner = (error as { lastNodeError?: unknown }).lastNodeError;
+  return inner instanceof Error ? `${error.message} (${inner.message})` : error.message;
+}
