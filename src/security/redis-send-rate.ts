@@ -1,6 +1,8 @@
 import type { RedisOptions } from 'ioredis';
 import type { RedisConnection } from '../bus/redis-connection.ts';
 import { keys } from '../bus/channels.ts';
+import { createFaultLog } from '../bus/fault-log.ts';
+import { classifyRedisError, describeError } from '../bus/redis-faults.ts';
 import type { Logger } from '../log.ts';
 import type { BucketOptions, SendRateLimiter } from './send-rate.ts';
 
@@ -54,6 +56,8 @@ export function sendRateConnectionOptions(timeoutMs: number): RedisOptions {
  */
 export function createRedisSendRate(options: BucketOptions & { readonly client: RedisConnection; readonly logger: Logger }): SendRateLimiter {
   const client = options.client as Scripted;
+  // When Redis is down or full every send's check fails: once per interval per class says it.
+  const faults = createFaultLog(options.logger);
   client.on('error', (error: Error) => options.logger.debug({ err: error.message }, 'send-rate redis connection error'));
   client.defineCommand('sbSendRate', { numberOfKeys: 1, lua: SEND_RATE_SCRIPT });
   // A lazily connecting client would fail every command (no offline queue): connect it now.
@@ -64,7 +68,8 @@ export function createRedisSendRate(options: BucketOptions & { readonly client: 
         const wait = await client.sbSendRate(keys.sendRate(userId), String(options.perSecond), String(options.burst));
         return wait > 0 ? wait : undefined;
       } catch (error) {
-        options.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'send rate limit not checked: Redis did not answer');
+        const fault = classifyRedisError(error);
+        faults.report(fault, { fault, err: describeError(error) }, 'send rate limit not checked: Redis did not answer');
         return undefined;
       }
     },
