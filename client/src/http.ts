@@ -8,6 +8,8 @@ export interface PostOptions {
   readonly request: WireRequest;
   readonly signal?: AbortSignal;
   readonly fetchFn?: typeof fetch;
+  /** Give up on an answer after this long (a stalled path never answers). Default 15,000 ms. */
+  readonly timeoutMs?: number;
 }
 
 /**
@@ -17,6 +19,25 @@ export interface PostOptions {
  */
 export async function postGraphQL(options: PostOptions): Promise<WireResult> {
   const fetchFn = options.fetchFn ?? fetch;
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  // The caller's signal, or the timeout, whichever comes first (AbortSignal.any is not everywhere yet).
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new SwitchboardClientError('NETWORK', `Cannot reach ${options.url}: no answer within ${timeoutMs} ms`)), timeoutMs);
+  const forward = () => abort.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', forward, { once: true });
+  try {
+    return await exchange(fetchFn, options, abort.signal);
+  } catch (error) {
+    if (options.signal?.aborted === true) throw error;
+    if (abort.signal.aborted) throw abort.signal.reason;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', forward);
+  }
+}
+
+async function exchange(fetchFn: typeof fetch, options: PostOptions, signal: AbortSignal): Promise<WireResult> {
   let response: Response;
   try {
     response = await fetchFn(options.url, {
@@ -27,10 +48,10 @@ export async function postGraphQL(options: PostOptions): Promise<WireResult> {
         authorization: `Bearer ${options.token}`,
       },
       body: JSON.stringify(options.request),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      signal,
     });
   } catch (error) {
-    if (options.signal?.aborted === true) throw error;
+    if (signal.aborted) throw error;
     throw new SwitchboardClientError('NETWORK', `Cannot reach ${options.url}: the request failed: ${String(error)}`, { cause: error });
   }
   const type = response.headers.get('content-type') ?? '';

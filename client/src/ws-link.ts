@@ -44,7 +44,8 @@ export function openWebSocketLink(options: WebSocketLinkOptions): Link {
     clearTimeout(pongTimer);
     clearTimeout(connectTimer);
     ended.resolve(result);
-    void client.dispose();
+    // dispose() awaits the connection attempt, which rejects when the socket closed before the ack.
+    Promise.resolve(client.dispose()).catch(() => {});
   };
   const client = createClient({
     url: toWsUrl(options.url),
