@@ -1,6 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.ts';
-import { READY_BOUND_MS, startBeforeRedis } from '../helpers/start-before-redis.ts';
+import { runService, STACK_FRAME } from '../helpers/service-run.ts';
+import { READY_BOUND_MS, sendAs, startBeforeRedis, statusOf } from '../helpers/start-before-redis.ts';
+import { tokenFor } from '../helpers/tokens.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 describe('a node that starts before its Redis Cluster', () => {
   let cluster: RedisCluster | undefined;
@@ -17,5 +20,24 @@ describe('a node that starts before its Redis Cluster', () => {
       },
     });
     expect(readyMs).toBeLessThan(READY_BOUND_MS);
+  });
+
+  it('keeps sending after every shard’s script cache is flushed (NOSCRIPT: ioredis falls back to EVAL on a cluster too)', async () => {
+    cluster ??= await startRedisCluster({ primaries: 3, replicas: 0 });
+    const service = runService({ REDIS_CLUSTER_NODES: cluster.nodesEnv });
+    try {
+      const port = await service.port();
+      await waitFor('the node to be ready', async () => (await statusOf(port, '/ready')) === 200);
+      const alice = await tokenFor('alice');
+      // Recipients spread over the shards, so every primary has run the send script before the flush.
+      const recipients = ['bob', 'carol', 'dave', 'erin', 'frank', 'grace'];
+      for (const to of recipients) expect((await sendAs(port, alice, to)).errors).toBeUndefined();
+      await Promise.all(cluster.members.map((member) => member.client.script('FLUSH')));
+      for (const to of recipients) expect((await sendAs(port, alice, to)).errors).toBeUndefined();
+      expect(service.logs.filter((line) => line.msg === 'sendMessage failed in Redis: answered UNAVAILABLE')).toHaveLength(0);
+    } finally {
+      expect(await service.stop()).toBe(0);
+    }
+    expect(service.stderr).not.toMatch(STACK_FRAME);
   });
 });

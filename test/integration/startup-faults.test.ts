@@ -113,12 +113,13 @@ describe('environmental faults end as one line and an exit code', () => {
   });
 
   it.each([
-    ['a wrong password', ':wrong@', 'WRONGPASS invalid username-password pair or user is disabled.'],
-    ['no password where one is required', '', 'NOAUTH Authentication required.'],
-  ])('%s: exit 77', async (_name, credentials, reply) => {
+    ['a wrong password', 'node', ':wrong@', 'WRONGPASS invalid username-password pair or user is disabled.'],
+    ['no password where one is required', 'node', '', 'NOAUTH Authentication required.'],
+    ['a wrong password', 'deno', ':wrong@', 'WRONGPASS invalid username-password pair or user is disabled.'],
+  ] as const)('%s on %s: exit 77', async (_name, runtime, credentials, reply) => {
     const redis = await spawnRedis(['--requirepass', 'right']);
     try {
-      const { code, line } = await exitOf({ REDIS_URL: `redis://${credentials}127.0.0.1:${redis.port}` });
+      const { code, line } = await exitOf({ REDIS_URL: `redis://${credentials}127.0.0.1:${redis.port}` }, { runtime });
       expect(code).toBe(77);
       expect(line.msg).toBe(
         `Cannot start: Redis (REDIS_URL) refused this node: ${reply}: fix the user name and password in REDIS_URL (redis://user:password@host:port) or the server's ACL`,
