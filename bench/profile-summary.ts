@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { categorize } from './report/profile-categories.ts';
 
-// Summarises `node --cpu-prof` output (`npm run bench -- --profile <dir>` writes one file per
-// switchboard node): self time by function and by package, summed over every profile in <dir>.
+// Summarises `--cpu-prof` output of Node and Deno nodes (`npm run bench -- --profile <dir>` writes
+// one file per node): self time by function and by package, summed over every profile in <dir>.
 // Usage: node bench/dist/profile-summary.js <dir> [top=25]
 
 interface ProfileNode {
@@ -25,6 +25,10 @@ function owner(url: string, functionName: string): string {
     return parts[0]?.startsWith('@') === true ? `${parts[0]}/${parts[1] ?? ''}` : (parts[0] ?? url);
   }
   if (url.startsWith('node:')) return url;
+  // Deno: its built-in extensions by name, switchboard's TypeScript straight from src/.
+  if (url.startsWith('ext:')) return url.split('/')[0] ?? url;
+  const src = url.indexOf('/src/');
+  if (url.startsWith('file://') && src >= 0 && !url.includes('/bench/')) return `switchboard ${url.slice(src + 1)}`;
   const bench = url.indexOf('/bench/dist/');
   if (bench >= 0) return `bench ${url.slice(bench + '/bench/dist/'.length)}`;
   const dist = url.indexOf('/dist/');
