@@ -29,7 +29,9 @@ export type ReadHistory = (after: string, limit: number) => Promise<HistoryPage>
  * consumer wants the stream to wait before the next history event (its socket's buffer is full), or
  * `undefined` to go on at once. A failure (an `Error` event) is the last event.
  */
-export type StreamSink = (event: Message | Error) => Promise<void> | undefined;
+export interface StreamSink {
+  next(event: Message | Error): Promise<void> | undefined;
+}
 
 export interface MessageStreamOptions {
   readonly read: ReadHistory;
@@ -120,7 +122,7 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
     for (;;) {
       const result = await this.next();
       if (result.done === true) return;
-      const pending = sink(result.value);
+      const pending = sink.next(result.value);
       if (pending !== undefined) await pending;
     }
   }
@@ -134,7 +136,7 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
       if (compareIds(message.id, this.#cursor) <= 0) return;
       this.#cursor = message.id;
       this.#options.onEmit?.(message);
-      void this.#sink(message);
+      void this.#sink.next(message);
       return;
     }
     this.#owe(frameBytes(message));

@@ -194,7 +194,7 @@ export function createGraphqlWsOptions<E extends SocketExtra>(
         context: args.contextValue as GraphQLContext,
         variables: args.variableValues,
         socket: connection.socket,
-        checkBacklog: () => connection.backlog.check(),
+        backlog: connection.backlog,
         highWaterBytes,
         mask,
       });

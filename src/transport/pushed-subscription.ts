@@ -1,4 +1,5 @@
 import { getArgumentValues, getVariableValues, locatedError, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import type { Message } from '../domain/message.ts';
 import type { MessageStream, StreamSink } from '../engine/message-stream.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
 import { subscribeToMessages } from '../graphql/resolvers.ts';
@@ -26,7 +27,7 @@ export interface PushedSubscriptionOptions {
   readonly variables: Record<string, unknown> | null | undefined;
   readonly socket: PushSocket;
   /** The connection's slow-consumer rule, checked before every frame (it may close the socket). */
-  readonly checkBacklog: () => void;
+  readonly backlog: { check(): void };
   /** Catch-up waits while the socket holds more unsent bytes than this. */
   readonly highWaterBytes: number;
   readonly mask: MaskError;
@@ -53,17 +54,9 @@ export async function subscribePushed(options: PushedSubscriptionOptions): Promi
     const located = locatedError(error, [plan.field], [plan.responseKey]);
     return { errors: [mask(located)] };
   }
-  const { socket, context, id, highWaterBytes } = options;
-  // `{"id":…,"type":"next","payload":<payload>}`: the frame graphql-ws would write, spliced around
-  // the payload the plan serialized once.
-  const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
-  const sink: StreamSink = (event) => {
-    options.checkBacklog();
-    if (socket.readyState !== OPEN) return undefined;
-    socket.send(`${prefix}${plan.payload(event, context, coerced, mask)}}`);
-    return socket.bufferedAmount > highWaterBytes ? drained(socket, highWaterBytes / 2) : undefined;
-  };
-  return new PushedOperation(stream, sink);
+  const { id, socket, backlog, highWaterBytes } = options;
+  // Only what frames need: the stream holds what the subscription holds, not the request's context.
+  return new PushedOperation(stream, { plan, id, socket, backlog, highWaterBytes, mask, variables: coerced });
 }
 
 /** Resolves once `socket` holds at most `bytes` unsent bytes, or is no longer open. */
@@ -75,25 +68,49 @@ async function drained(socket: PushSocket, bytes: number): Promise<void> {
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
+/** What a pushed operation writes with: the options of {@link subscribePushed}, variables coerced. */
+type FrameOptions = Pick<PushedSubscriptionOptions, 'plan' | 'socket' | 'backlog' | 'highWaterBytes' | 'mask'> & {
+  readonly id: string;
+  readonly variables: Record<string, unknown>;
+};
+
 /**
- * What graphql-ws holds for a pushed subscription: an async iterator that yields nothing and finishes
- * when the stream ends. graphql-ws keeps owning the operation — its id, `complete` in both directions,
- * the end of the socket (`return`) — while the frames bypass it. The stream starts pushing on the
- * first `next()`, which graphql-ws calls once it has registered the operation.
+ * A pushed subscription: the sink its stream writes frames through, and what graphql-ws holds for it,
+ * an async iterator that yields nothing and finishes when the stream ends. graphql-ws keeps owning the
+ * operation — its id, `complete` in both directions, the end of the socket (`return`) — while the
+ * frames bypass it. The stream starts pushing on the first `next()`, which graphql-ws calls once it has
+ * registered the operation. One object per subscription, with methods rather than closures: it lives
+ * as long as the subscription.
  */
-export class PushedOperation implements AsyncIterableIterator<never, undefined> {
+export class PushedOperation implements AsyncIterableIterator<never, undefined>, StreamSink {
   readonly #stream: MessageStream;
-  readonly #sink: StreamSink;
+  readonly #options: FrameOptions;
+  /** `{"id":…,"type":"next","payload":`: the frame graphql-ws would write, spliced around each payload. */
+  readonly #prefix: string;
   #ended: Promise<IteratorReturnResult<undefined>> | undefined;
 
-  constructor(stream: MessageStream, sink: StreamSink) {
+  constructor(stream: MessageStream, options: FrameOptions) {
     this.#stream = stream;
-    this.#sink = sink;
+    this.#options = options;
+    this.#prefix = `{"id":${JSON.stringify(options.id)},"type":"next","payload":`;
   }
 
-  next(): Promise<IteratorReturnResult<undefined>> {
-    this.#ended ??= this.#stream.drive(this.#sink).then(() => DONE);
-    return this.#ended;
+  /** Writes one event's frame (the stream's sink); asks the catch-up to wait while the socket's buffer is full. */
+  next(event: Message | Error): Promise<void> | undefined;
+  /** graphql-ws's iteration: resolves when the stream has ended. */
+  next(): Promise<IteratorReturnResult<undefined>>;
+  next(event?: Message | Error): Promise<void> | Promise<IteratorReturnResult<undefined>> | undefined {
+    if (event === undefined) {
+      this.#ended ??= this.#stream.drive(this).then(() => DONE);
+      return this.#ended;
+    }
+    const { socket, plan, variables, mask, highWaterBytes } = this.#options;
+    this.#options.backlog.check();
+    if (socket.readyState !== OPEN) return undefined;
+    // Events run without a context: the selection's resolvers are graphql's defaults (EventPlan) and
+    // messageReceived's own reads only the event.
+    socket.send(`${this.#prefix}${plan.payload(event, undefined, variables, mask)}}`);
+    return socket.bufferedAmount > highWaterBytes ? drained(socket, highWaterBytes / 2) : undefined;
   }
 
   return(): Promise<IteratorReturnResult<undefined>> {

@@ -133,10 +133,12 @@ describe('MessageStream', () => {
     stream.startAt(start, true);
     const got: string[] = [];
     let release: (() => void) | undefined;
-    const driven = stream.drive((event) => {
-      got.push(event instanceof Error ? `error:${event.name}` : event.body);
-      // Hold the catch-up after its third message, as a socket with a full buffer does.
-      return got.length === 3 ? new Promise<void>((resolve) => (release = resolve)) : undefined;
+    const driven = stream.drive({
+      next(event) {
+        got.push(event instanceof Error ? `error:${event.name}` : event.body);
+        // Hold the catch-up after its third message, as a socket with a full buffer does.
+        return got.length === 3 ? new Promise<void>((resolve) => (release = resolve)) : undefined;
+      },
     });
     await waitFor('the catch-up to wait for the sink', () => release !== undefined, { intervalMs: 1 });
     expect(got).toEqual(['h0', 'h1', 'h2']);
