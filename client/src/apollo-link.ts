@@ -1,7 +1,7 @@
 import { ApolloLink } from '@apollo/client';
 import { OperationTypeNode, print } from 'graphql';
 import { Observable } from 'rxjs';
-import type { SwitchboardClient } from './create-client.ts';
+import type { SwitchboardClient } from './client-api.ts';
 import type { CursorStore } from './cursor-store.ts';
 import { messageReceivedField } from './documents.ts';
 

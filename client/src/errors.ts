@@ -4,10 +4,11 @@
  * - `NETWORK`: no node answered (fetch failed, a 5xx, a closed socket);
  * - `SEND_TIMEOUT`: `send` kept failing with retryable errors for its whole `retryForMs`;
  * - `NO_CURSOR`: a `messageReceived` selection without `id`, so the cursor cannot be tracked;
+ * - `HANDLER_FAILED`: the app's `onMessage` threw (reported through `onError`; the feed goes on);
  * - `BAD_OPTION`: an option out of range;
  * - `DISPOSED`: the client was disposed.
  */
-export type SwitchboardErrorCode = 'NETWORK' | 'SEND_TIMEOUT' | 'NO_CURSOR' | 'BAD_OPTION' | 'DISPOSED' | (string & {});
+export type SwitchboardErrorCode = 'NETWORK' | 'SEND_TIMEOUT' | 'NO_CURSOR' | 'HANDLER_FAILED' | 'BAD_OPTION' | 'DISPOSED' | (string & {});
 
 /** A coded error. The message says what could not be done, why, and the current value. */
 export class SwitchboardClientError extends Error {

@@ -2,14 +2,8 @@
  * `@switchboard/client`: a switchboard client that never loses a message. See README.md.
  * @module
  */
-export {
-  createSwitchboardClient,
-  type MessagesOptions,
-  type PresenceEvent,
-  type SwitchboardClient,
-  type SwitchboardClientOptions,
-  type SwitchboardMessage,
-} from './create-client.ts';
+export { createSwitchboardClient } from './create-client.ts';
+export type { MessagesOptions, PresenceEvent, SwitchboardClient, SwitchboardClientOptions, SwitchboardMessage } from './client-api.ts';
 export { localStorageCursorStore, memoryCursorStore, type CursorStore, type KeyValueStorage, type LocalStorageCursorStoreOptions } from './cursor-store.ts';
 export { fullJitter, type BackoffOptions } from './backoff.ts';
 export { nextStep, TERMINATED_CODE, TOKEN_REFRESH_CODE, type ConnectionEnd, type NextStep } from './close-policy.ts';

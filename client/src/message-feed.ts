@@ -8,6 +8,7 @@ import { firstCode, fromWireErrors, SwitchboardClientError } from './errors.ts';
 import type { FeedGap, FeedStatus } from './feed-status.ts';
 import { postGraphQL } from './http.ts';
 import type { Link, WireResult } from './link.ts';
+import { sleepUnless } from './sleep.ts';
 import type { TokenSource } from './token.ts';
 
 /** What a {@link MessageFeed} needs from its client and its caller. */
@@ -143,6 +144,8 @@ export class MessageFeed<TMessage> implements LinkUser {
               this.#gapPending = this.#gap();
               return again(0);
             }
+            // Over SSE an expired token shows up here rather than as a 4403 close.
+            if (firstCode(result.errors) === 'UNAUTHENTICATED') this.options.tokens.invalidate();
             this.#report(fromWireErrors('Cannot follow messages', result.errors));
             return again(fullJitter(this.options.backoff, this.#errorsInARow++));
           }
@@ -164,8 +167,13 @@ export class MessageFeed<TMessage> implements LinkUser {
     }
     if (this.#cursor !== undefined && compareCursors(id, this.#cursor) <= 0) return false;
     this.#cursor = id;
-    void this.options.store.save(id);
-    this.options.onMessage(value as TMessage);
+    void Promise.resolve(this.options.store.save(id)).catch((error: unknown) => this.#report(error));
+    try {
+      this.options.onMessage(value as TMessage);
+    } catch (error) {
+      // The app's handler failed on this message; the feed goes on with the next one.
+      this.#report(new SwitchboardClientError('HANDLER_FAILED', `Cannot hand message ${id} to onMessage: it threw: ${String(error)}`, { cause: error }));
+    }
     return true;
   }
 
@@ -173,7 +181,7 @@ export class MessageFeed<TMessage> implements LinkUser {
   #gap(): boolean {
     const after = this.#cursor;
     this.#cursor = undefined;
-    void this.options.store.clear();
+    void Promise.resolve(this.options.store.clear()).catch((error: unknown) => this.#report(error));
     if (after !== undefined) this.options.onGap?.({ after });
     return true;
   }
@@ -182,18 +190,4 @@ export class MessageFeed<TMessage> implements LinkUser {
     const coded = error instanceof SwitchboardClientError ? error : new SwitchboardClientError('NETWORK', `Cannot follow messages: ${String(error)}`, { cause: error });
     this.options.onError?.(coded);
   }
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-export function sleepUnless(signal: AbortSignal | undefined, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted === true || ms <= 0) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -1,7 +1,7 @@
 import { fullJitter, type Backoff } from './backoff.ts';
 import { firstCode, fromWireErrors, SwitchboardClientError } from './errors.ts';
 import { postGraphQL } from './http.ts';
-import { sleepUnless } from './message-feed.ts';
+import { sleepUnless } from './sleep.ts';
 import { SwitchboardSendMessageDocument, type SwitchboardMessageFragment } from './operations.generated.ts';
 import type { TokenSource } from './token.ts';
 import { print } from 'graphql';

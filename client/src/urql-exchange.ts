@@ -1,6 +1,6 @@
 import { subscriptionExchange, type Exchange } from '@urql/core';
 import { parse } from 'graphql';
-import type { SwitchboardClient } from './create-client.ts';
+import type { SwitchboardClient } from './client-api.ts';
 import type { CursorStore } from './cursor-store.ts';
 import { messageReceivedField } from './documents.ts';
 
