@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import { RECONNECT_MAX_MS } from '../../src/bus/redis-backoff.ts';
 import { connect, post, SEND, subscribeReady } from './graphql-client.ts';
 import { linesWith, runService, STACK_FRAME, type LogLine } from './service-run.ts';
+import { report } from './stream-load.ts';
 import { reserveForward, type TcpForward } from './tcp-forward.ts';
 import { tokenFor } from './tokens.ts';
 import { waitFor } from './wait-for.ts';
@@ -65,6 +66,7 @@ export async function startBeforeRedis(options: {
     const up = Date.now();
     await waitFor('the node to be ready', async () => (await statusOf(port, '/ready')) === 200, { timeoutMs: READY_BOUND_MS });
     const readyMs = Date.now() - up;
+    report(`start-before-redis-${options.variable.toLowerCase()}`, { readyMs, boundMs: READY_BOUND_MS });
     expect(linesWith(service.logs, (msg) => msg === 'connected to Redis')).toHaveLength(1);
     expect(linesWith(service.logs, (msg) => msg.startsWith('waiting for Redis'))).toHaveLength(1);
     expect(linesWith(service.logs, (msg) => msg === 'redis connection error')).toHaveLength(0);
