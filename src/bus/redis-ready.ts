@@ -6,6 +6,7 @@ import { speaksPlainRedis } from './tls-probe.ts';
 /** How long a connection may stay unanswered at start before the node reports that it is waiting. */
 export const WAITING_NOTICE_MS = 1000;
 
+/** How {@link connectRedis} waits. */
 export interface ConnectOptions {
   /** For a cluster: how long to wait for the connection to every primary once the slot map is read. */
   readonly timeoutMs: number;

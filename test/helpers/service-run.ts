@@ -27,6 +27,7 @@ export interface ServiceRun {
   stop(): Promise<number | null>;
 }
 
+/** How {@link runService} runs the service. */
 export interface RunOptions {
   /** Default `'node'`. */
   readonly runtime?: Runtime;
@@ -102,7 +103,7 @@ export function runService(env: Record<string, string | undefined>, options: Run
 /** A JavaScript stack frame line (`    at fn (file:1:2)`), as an uncaught error prints. */
 export const STACK_FRAME = /^\s+at .+(:\d+:\d+\)?|\(native\)|<anonymous>\)?)$/mu;
 
-/** The lines whose `msg` is `msg` (exact), for "logged once" assertions. */
+/** The lines whose `msg` `match` accepts, for "logged once" assertions. */
 export function linesWith(logs: readonly LogLine[], match: (msg: string) => boolean): LogLine[] {
   return logs.filter((entry) => typeof entry.msg === 'string' && match(entry.msg));
 }
