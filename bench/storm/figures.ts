@@ -24,6 +24,8 @@ export interface StormFigures {
   /** Sent during the storm window to users whose node stayed up all along. */
   readonly steadyLatency: LatencySummary;
   readonly sheds: number;
+  /** Subscriptions answered UNAVAILABLE on an open socket and made again (whole run). */
+  readonly resubscribes: number;
   readonly connectFailures: number;
   /** Failed attempts by close code or HTTP status (over the whole run). */
   readonly failureReasons: Readonly<Record<string, number>>;
@@ -36,7 +38,7 @@ export interface StormFigures {
 export function stormFigures(
   records: readonly SendRecord[],
   window: { start: number; end: number },
-  counts: { moved: number; outOfOrder: number; misrouted: number; sheds: number; connectFailures: number; failureReasons: Readonly<Record<string, number>> },
+  counts: { moved: number; outOfOrder: number; misrouted: number; sheds: number; resubscribes: number; connectFailures: number; failureReasons: Readonly<Record<string, number>> },
 ): StormFigures {
   const inWindow = (record: SendRecord) => record.sentAt >= window.start && record.sentAt <= window.end;
   const latency = (steady: boolean) =>
@@ -59,6 +61,7 @@ export function stormFigures(
     movedLatency: latency(false),
     steadyLatency: latency(true),
     sheds: counts.sheds,
+    resubscribes: counts.resubscribes,
     connectFailures: counts.connectFailures,
     failureReasons: counts.failureReasons,
   };
@@ -76,6 +79,7 @@ export function formatFigures(title: string, f: StormFigures): string {
     `  failed sends during the storm         ${f.failedSendsInStorm} (whole run ${f.failedSends}; attempts retried during the storm ${f.retriedAttemptsInStorm})`,
     `  latency, sent during the storm        p50 ${ms(f.movedLatency.p50)}, p99 ${ms(f.movedLatency.p99)}, max ${ms(f.movedLatency.max)} (${f.movedLatency.count} messages to moved users)`,
     `  latency, users on a surviving node    p50 ${ms(f.steadyLatency.p50)}, p99 ${ms(f.steadyLatency.p99)}, max ${ms(f.steadyLatency.max)} (${f.steadyLatency.count} messages)`,
+    `  subscriptions answered UNAVAILABLE    ${f.resubscribes} (subscribed again on the same socket)`,
     `  connections shed with 1013 (retried)  ${f.sheds}; other failed attempts ${f.connectFailures}${f.connectFailures > 0 ? ` ${JSON.stringify(f.failureReasons)}` : ''}`,
   ].join('\n');
 }

@@ -59,6 +59,8 @@ export interface Status {
   readonly backAt: readonly number[];
   /** Connection closes 1013 (shed by admission control) the clients retried. */
   readonly sheds: number;
+  /** Subscriptions that ended with an error (UNAVAILABLE) on an open socket and were made again. */
+  readonly resubscribes: number;
   /** Connection attempts that failed otherwise (refused, HTTP 503, closed before the ack). */
   readonly connectFailures: number;
   /** Those failures by close code or HTTP status. */

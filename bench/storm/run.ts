@@ -77,7 +77,14 @@ process.stdout.write(
   `\nreconnect storm, scenario ${scenario}: ${users} moving users, ${steady} steady, ${settings.rate} msg/s, ` +
     `jitter 0-${settings.jitterMs} ms, ${settings.workers} load processes${Object.keys(settings.env).length > 0 ? `, node env ${JSON.stringify(settings.env)}` : ''}\n`,
 );
-for (const storm of result.storms) process.stdout.write(`${formatFigures(storm.title, storm.figures)}\n`);
+for (const storm of result.storms) {
+  process.stdout.write(`${formatFigures(storm.title, storm.figures)}\n`);
+  const perClient = Object.entries(storm.redisCommands)
+    .filter(([name]) => name !== 'info')
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, calls]) => `${name} ${calls} (${(calls / Math.max(1, storm.figures.moved)).toFixed(2)})`);
+  process.stdout.write(`  Redis commands until all were back    ${perClient.join(', ')} (per moved client in brackets)\n`);
+}
 if (result.problems.length > 0) process.stdout.write(`problems seen by clients (first ${result.problems.length}):\n  ${result.problems.join('\n  ')}\n`);
 process.stdout.write(`run took ${Math.round((Date.now() - started) / 1000)} s\n`);
 if (values.json) process.stdout.write(`STORM ${JSON.stringify(result)}\n`);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { startRedis, type RedisServer } from '../lib/redis.ts';
 import { stormFigures, type StormFigures } from './figures.ts';
 import type { SendRecord, Status, UserSpec } from './ipc.ts';
@@ -30,7 +31,12 @@ export interface StormSettings {
 /** One scenario's results: a figure set per storm, plus what went wrong in the harness. */
 export interface ScenarioResult {
   readonly scenario: 'kill' | 'rolling';
-  readonly storms: ReadonlyArray<{ readonly title: string; readonly figures: StormFigures }>;
+  readonly storms: ReadonlyArray<{
+    readonly title: string;
+    readonly figures: StormFigures;
+    /** Redis commands (INFO commandstats calls) from the kill or SIGTERM until every client was back. */
+    readonly redisCommands: Readonly<Record<string, number>>;
+  }>;
   readonly problems: readonly string[];
 }
 
@@ -42,6 +48,8 @@ const now = () => performance.timeOrigin + performance.now();
 
 interface Rig {
   readonly redis: RedisServer;
+  /** Calls per Redis command so far (INFO commandstats). */
+  readonly commandStats: () => Promise<Record<string, number>>;
   readonly nodes: StormNode[];
   readonly pool: WorkerPool;
   readonly secret: string;
@@ -55,12 +63,14 @@ export async function killScenario(settings: StormSettings): Promise<ScenarioRes
   ];
   return withRig(settings, users, ['a', 'b'], [1], async (rig, status) => {
     const victim = rig.nodes[0] as StormNode;
+    const before = await rig.commandStats();
     const killAt = now();
     process.kill(victim.child.pid, 'SIGKILL');
     await victim.child.exited;
     settings.log(`SIGKILLed node a; waiting for ${settings.users} clients to resume on b`);
     const backAt = await waitUntilBack(status, killAt, (s) => (s.liveOn[0] ?? 0) === 0 && s.away === 0, settings.log);
-    return [{ title: `SIGKILL node a: ${settings.users} users resume on b`, window: { start: killAt, end: backAt }, moved: settings.users }];
+    const redisCommands = difference(await rig.commandStats(), before);
+    return [{ title: `SIGKILL node a: ${settings.users} users resume on b`, window: { start: killAt, end: backAt }, moved: settings.users, redisCommands }];
   });
 }
 
@@ -72,16 +82,18 @@ export async function rollingScenario(settings: StormSettings): Promise<Scenario
     i < settings.steady ? { id: `s${i}`, home: 2, steady: true } : { id: `u${i}`, home: i % 2, steady: false },
   );
   return withRig(settings, users, ['n0', 'n1', 'n2'], [0, 1, 2], async (rig, status) => {
-    const storms: Array<{ title: string; window: { start: number; end: number }; moved: number }> = [];
+    const storms: StormWindows = [];
     for (const victim of [0, 1]) {
       const node = rig.nodes[victim] as StormNode;
       const before = await status();
       const moved = before.liveOn[victim] ?? 0;
+      const stats = await rig.commandStats();
       const drainAt = now();
       settings.log(`SIGTERM ${node.name} (${moved} clients get 1001)`);
       await node.child.stop(15_000);
       const backAt = await waitUntilBack(status, drainAt, (s) => (s.liveOn[victim] ?? 0) === 0 && s.away === 0, settings.log);
-      storms.push({ title: `drain ${node.name}: ${moved} users move to the other nodes`, window: { start: drainAt, end: backAt }, moved });
+      const redisCommands = difference(await rig.commandStats(), stats);
+      storms.push({ title: `drain ${node.name}: ${moved} users move to the other nodes`, window: { start: drainAt, end: backAt }, moved, redisCommands });
       node.child = (await startNode(node.name, node.port, nodeSettings(settings, rig))).child;
       settings.log(`${node.name} restarted on port ${node.port}`);
       await sleep(settings.pauseMs);
@@ -90,7 +102,7 @@ export async function rollingScenario(settings: StormSettings): Promise<Scenario
   });
 }
 
-type StormWindows = Array<{ title: string; window: { start: number; end: number }; moved: number }>;
+type StormWindows = Array<{ title: string; window: { start: number; end: number }; moved: number; redisCommands: Record<string, number> }>;
 
 async function withRig(
   settings: StormSettings,
@@ -103,7 +115,9 @@ async function withRig(
   const redis = await startRedis();
   const nodes: StormNode[] = [];
   const pool = new WorkerPool(settings.workers);
-  const rig: Rig = { redis, nodes, pool, secret };
+  const stats = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+  stats.on('error', () => {});
+  const rig: Rig = { redis, nodes, pool, secret, commandStats: async () => parseCommandStats(await stats.info('commandstats')) };
   try {
     for (const [i, name] of names.entries()) {
       // The node that absorbs the storm is the last one in the kill scenario (b).
@@ -154,9 +168,10 @@ async function withRig(
     const misrouted = replies.reduce((sum, reply) => sum + reply.misrouted, 0);
     return {
       scenario: names.length === 2 ? 'kill' : 'rolling',
-      storms: windows.map(({ title, window, moved }) => ({
+      storms: windows.map(({ title, window, moved, redisCommands }) => ({
         title,
-        figures: stormFigures(records, window, { moved, outOfOrder, misrouted, sheds: final.sheds, connectFailures: final.connectFailures, failureReasons: final.failureReasons }),
+        redisCommands,
+        figures: stormFigures(records, window, { moved, outOfOrder, misrouted, sheds: final.sheds, resubscribes: final.resubscribes, connectFailures: final.connectFailures, failureReasons: final.failureReasons }),
       })),
       problems: final.problems,
     };
@@ -169,6 +184,7 @@ async function withRig(
     pool.close();
     // SIGTERM, so a profiled node writes its profile.
     await Promise.all(nodes.map((node) => node.child.stop(20_000)));
+    stats.disconnect();
     await redis.stop();
   }
 }
@@ -207,6 +223,7 @@ async function mergeStatus(pool: WorkerPool): Promise<Status> {
     away: statuses.reduce((sum, s) => sum + s.away, 0),
     backAt: statuses.flatMap((s) => s.backAt),
     sheds: statuses.reduce((sum, s) => sum + s.sheds, 0),
+    resubscribes: statuses.reduce((sum, s) => sum + s.resubscribes, 0),
     connectFailures: statuses.reduce((sum, s) => sum + s.connectFailures, 0),
     failureReasons: statuses.reduce<Record<string, number>>((all, s) => {
       for (const [why, n] of Object.entries(s.failureReasons)) all[why] = (all[why] ?? 0) + n;
@@ -232,4 +249,17 @@ function split<T>(items: readonly T[], parts: number): T[][] {
   const shares: T[][] = Array.from({ length: parts }, () => []);
   items.forEach((item, i) => shares[i % parts]?.push(item));
   return shares;
+}
+
+/** `cmdstat_<name>:calls=<n>,…` lines of INFO commandstats as name → calls. */
+function parseCommandStats(info: string): Record<string, number> {
+  const calls: Record<string, number> = {};
+  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gmu)) calls[match[1] as string] = Number(match[2]);
+  return calls;
+}
+
+function difference(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
+  const delta: Record<string, number> = {};
+  for (const [name, calls] of Object.entries(after)) if (calls > (before[name] ?? 0)) delta[name] = calls - (before[name] ?? 0);
+  return delta;
 }

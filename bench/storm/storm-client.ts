@@ -17,6 +17,8 @@ export interface ClientEvents {
   shed(client: StormClient): void;
   /** A connection attempt failed otherwise (refused, HTTP 503, closed before the ack). */
   connectFailed(client: StormClient, why: string): void;
+  /** The subscription ended with an error (e.g. `UNAVAILABLE`: the node could not attach it in time); the client subscribes again. */
+  resubscribe(client: StormClient, why: string): void;
   /** Something a careful client must never see (an error result, a completed subscription, 4403 …). */
   problem(description: string): void;
 }
@@ -60,6 +62,8 @@ export class StormClient {
   #stopped = false;
   #timer: NodeJS.Timeout | undefined;
   #onLive: (() => void) | undefined;
+  /** The errors of a result that ended the subscription, until its `complete` arrives. */
+  #failedWith: string | undefined;
   readonly #options: StormClientOptions;
 
   constructor(options: StormClientOptions) {
@@ -101,7 +105,7 @@ export class StormClient {
         acked = true;
         this.live = true;
         this.#failures = 0;
-        socket.send(JSON.stringify({ id: OPERATION, type: 'subscribe', payload: { query: RESUME, variables: { after: this.lastId } } }));
+        this.#subscribe(socket);
         if (this.#moved) {
           this.backAt = Date.now();
           this.#options.events.back(this, node);
@@ -116,12 +120,21 @@ export class StormClient {
           this.received += 1;
           this.#options.events.message(this, message.id, message.toUserId, message.body);
         } else {
-          this.#options.events.problem(`${this.user}: error result ${JSON.stringify(result).slice(0, 200)}`);
+          // An error result ends the subscription (graphql-ws sends `complete` next): subscribe again below.
+          this.#failedWith = JSON.stringify(result.errors ?? result).slice(0, 200);
         }
       } else if (frame?.type === 'ping') {
         socket.send(JSON.stringify({ type: 'pong' }));
       } else if (frame?.type === 'error' || frame?.type === 'complete') {
-        this.#options.events.problem(`${this.user}: subscription ${frame.type} ${JSON.stringify(frame.payload ?? null).slice(0, 200)}`);
+        // The subscription ended while the socket stays open: a careful client subscribes again,
+        // after a jittered pause, with its last id. Only an `UNAVAILABLE` (retry later) is expected.
+        const why = frame.type === 'error' ? JSON.stringify(frame.payload ?? null).slice(0, 200) : (this.#failedWith ?? 'complete without an error');
+        this.#failedWith = undefined;
+        if (!why.includes('UNAVAILABLE')) this.#options.events.problem(`${this.user}: subscription ended: ${why}`);
+        this.#options.events.resubscribe(this, why);
+        this.#timer = setTimeout(() => {
+          if (socket.readyState === WebSocket.OPEN) this.#subscribe(socket);
+        }, 250 + Math.round(this.#options.random() * 1000));
       }
     });
     // 'error' (refused, HTTP 503, reset) is always followed by 'close'.
@@ -143,6 +156,10 @@ export class StormClient {
       const next = retry.sameNode ? node : this.#otherNode(node);
       this.#timer = setTimeout(() => this.#connect(next), retry.ms);
     });
+  }
+
+  #subscribe(socket: WebSocket): void {
+    socket.send(JSON.stringify({ id: OPERATION, type: 'subscribe', payload: { query: RESUME, variables: { after: this.lastId } } }));
   }
 
   /** A random node other than `lost` (the only one when there are two). */

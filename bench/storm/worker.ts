@@ -34,6 +34,7 @@ interface State {
   /** Last id each client received, to check order. */
   readonly lastSeen: string[];
   sheds: number;
+  resubscribes: number;
   connectFailures: number;
   readonly failureReasons: Record<string, number>;
   outOfOrder: number;
@@ -63,6 +64,7 @@ async function initialise(init: InitCommand): Promise<State> {
     problems,
     lastSeen: init.users.map(() => ''),
     sheds: 0,
+    resubscribes: 0,
     connectFailures: 0,
     failureReasons: {},
     outOfOrder: 0,
@@ -88,6 +90,7 @@ async function initialise(init: InitCommand): Promise<State> {
       if (record.receipts === 1) record.receivedAt = now();
     },
     back() {},
+    resubscribe: () => void (s.resubscribes += 1),
     shed: () => void (s.sheds += 1),
     connectFailed(client, why) {
       s.connectFailures += 1;
@@ -190,7 +193,7 @@ function status(s: State): Status {
   }
   const undelivered = s.records.filter((record) => record.outcome === 'ok' && record.receipts === 0).length;
   const pending = s.records.filter((record) => record.outcome === 'pending').length;
-  return { liveOn, away, backAt, sheds: s.sheds, connectFailures: s.connectFailures, failureReasons: { ...s.failureReasons }, undelivered, pending, problems: [...s.problems] };
+  return { liveOn, away, backAt, sheds: s.sheds, resubscribes: s.resubscribes, connectFailures: s.connectFailures, failureReasons: { ...s.failureReasons }, undelivered, pending, problems: [...s.problems] };
 }
 
 async function handle(command: Command): Promise<Reply> {
