@@ -128,6 +128,7 @@ describe('parseConfig', () => {
     [{ MAX_MESSAGE_BYTES: '0' }, 'MAX_MESSAGE_BYTES', "Invalid MAX_MESSAGE_BYTES: expected an integer from 1 to 1048576: current value '0'"],
     [{ SEND_TIMEOUT_MS: '5' }, 'SEND_TIMEOUT_MS', "Invalid SEND_TIMEOUT_MS: expected an integer from 10 to 60000: current value '5'"],
     [{ HISTORY_MAX_PER_USER: '1e3' }, 'HISTORY_MAX_PER_USER', "Invalid HISTORY_MAX_PER_USER: expected an integer from 1 to 1000000: current value '1e3'"],
+    [{ STARTUP_TIMEOUT_MS: '1.5s' }, 'STARTUP_TIMEOUT_MS', "Invalid STARTUP_TIMEOUT_MS: expected an integer from 0 to 86400000: current value '1.5s'"],
     [{ JWT_CACHE_ENTRIES: '-5' }, 'JWT_CACHE_ENTRIES', "Invalid JWT_CACHE_ENTRIES: expected an integer from 0 to 10000000: current value '-5'"],
     [{ PRESENCE: 'yes' }, 'PRESENCE', "Invalid PRESENCE: expected one of on, off: current value 'yes'"],
     [{ PRESENCE_TTL_SECONDS: '0' }, 'PRESENCE_TTL_SECONDS', "Invalid PRESENCE_TTL_SECONDS: expected an integer from 1 to 3600: current value '0'"],
