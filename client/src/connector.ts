@@ -121,7 +121,8 @@ export class Connector {
         this.#link = undefined;
         this.#linkAbort = undefined;
         if (this.#disposed || this.#users.size === 0) break;
-        forbiddenInARow = end.code === 4403 ? forbiddenInARow + 1 : 0;
+        // A 4403 on a socket that was accepted (its token expired) is a first one; refused ones add up.
+        forbiddenInARow = end.code === 4403 ? (opened ? 1 : forbiddenInARow + 1) : 0;
         const step = nextStep(end, attempt, forbiddenInARow, this.#options.backoff);
         if (end.code !== TOKEN_REFRESH_CODE && !(opened && end.code === 1001)) attempt += 1;
         if (step.reauthenticate) this.#options.tokens.invalidate();

@@ -43,10 +43,13 @@ export function createSwitchboardClient(options: SwitchboardClientOptions): Swit
   let disposed = false;
   let spare = 0;
 
-  /** Where HTTP goes: the node the link is on, else the URL option (a list: the next one each time). */
-  const httpUrl = async (): Promise<string> => {
+  /**
+   * Where HTTP goes: the node the link is on (first attempts), else the URL option (a list: the
+   * next one each time), so a retried send moves on from a node that does not answer.
+   */
+  const httpUrl = async (attempt = 0): Promise<string> => {
     const current = connector.link?.httpUrl;
-    if (current !== undefined) return current;
+    if (current !== undefined && attempt === 0) return current;
     const { url } = options;
     if (typeof url === 'string') return toHttpUrl(url);
     if (typeof url === 'function') return toHttpUrl(await url());

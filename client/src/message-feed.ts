@@ -89,6 +89,11 @@ export class MessageFeed<TMessage> implements LinkUser {
             break;
           }
           this.#report(error);
+          if (error instanceof SwitchboardClientError && error.code === 'NETWORK') {
+            // The node does not answer HTTP: move on (an SSE link has no socket to notice it by).
+            link.close(1006, `Cannot catch up: ${error.message}`);
+            return;
+          }
           await sleepUnless(signal, fullJitter(this.options.backoff, attempt));
           if (signal.aborted) return;
         }

@@ -19,7 +19,8 @@ export interface SendRequest {
   readonly toUserId: string;
   readonly body: string;
   readonly options: SendOptions;
-  readonly httpUrl: () => Promise<string>;
+  /** The URL for attempt `attempt` (0 first). */
+  readonly httpUrl: (attempt: number) => Promise<string>;
   readonly tokens: TokenSource;
   readonly backoff: Backoff;
   readonly retryForMs: number;
@@ -52,7 +53,7 @@ export async function sendWithRetries(request: SendRequest): Promise<Switchboard
     let delayMs = fullJitter(request.backoff, attempt);
     try {
       const result = await postGraphQL({
-        url: await request.httpUrl(),
+        url: await request.httpUrl(attempt),
         token: await request.tokens.get(),
         request: { query: SEND, variables },
         ...(signal === undefined ? {} : { signal }),

@@ -1,12 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SwitchboardClient } from '@switchboard/client';
+import { freePort } from '../helpers/free-port.ts';
 import { startNode, type NodeProcess } from '../helpers/node-process.ts';
 import { startRedis, type RedisProcess } from '../helpers/redis-server.ts';
 import { tokenFor } from '../helpers/tokens.ts';
 import { bodies, clientFor, deliveredExactly, prime, recorder, sendAll } from './support.ts';
 
 // A client on node A while messages stream through node B; node A dies (SIGKILL) or drains
-// (SIGTERM, 1001). The client moves to B and resumes after the last message it delivered.
+// (SIGTERM, 1001). The client moves on (past a dead URL) to B and resumes after the last message it
+// delivered.
 describe('@switchboard/client across the loss of its node', () => {
   let redis: RedisProcess;
   let nodes: NodeProcess[] = [];
@@ -32,7 +34,9 @@ describe('@switchboard/client across the loss of its node', () => {
       const user = `bob-${scenario.transport}-${Math.random().toString(36).slice(2, 6)}`;
       const [a, b] = (nodes = [await startNode({ REDIS_URL: redis.url }), await startNode({ REDIS_URL: redis.url })]) as [NodeProcess, NodeProcess];
       const feed = recorder();
-      client = clientFor(user, { url: [a.wsUrl, b.wsUrl], transport: scenario.transport });
+      // Between the two nodes a URL where nothing listens: the client must move past it as well.
+      const dead = `ws://127.0.0.1:${await freePort()}/graphql`;
+      client = clientFor(user, { url: [a.wsUrl, dead, b.wsUrl], transport: scenario.transport });
       client.messages(feed.callbacks);
       await feed.waitForLive();
       expect(feed.statuses.find((s) => s.state === 'live')).toMatchObject({ url: a.url });
