@@ -73,6 +73,13 @@ export async function serveDeno(app: App, options: { port: number }): Promise<Ho
       sockets.add(socket);
       socket.addEventListener('close', () => sockets.delete(socket));
       socket.addEventListener('close', app.sockets.opened());
+      // Admission control: a refused socket is closed as soon as it opens, before graphql-ws sees it.
+      const admission = app.sockets.admit();
+      if (admission !== undefined) {
+        socket.addEventListener('open', () => socket.close(admission.code, admission.reason), { once: true });
+        return response;
+      }
+      settleOnAck(socket, () => app.sockets.settled());
       // Registered before graphql-ws's own handler (it sets `onmessage` on open), so a refused frame
       // (binary, or over MAX_PAYLOAD_BYTES: Deno has no maxPayload option) never reaches it.
       socket.addEventListener('message', (event) => {
@@ -101,6 +108,25 @@ export async function serveDeno(app: App, options: { port: number }): Promise<Ho
       await server.shutdown();
     },
   };
+}
+
+/** How graphql-ws's `connection_ack` frame begins (`stringifyMessage` writes `type` first). */
+const ACK_PREFIX = '{"type":"connection_ack"';
+
+/** Calls `settled` once: when `socket` sends graphql-ws's `connection_ack`, or closes first. */
+function settleOnAck(socket: WebSocket, settled: () => void): void {
+  let handshaking = true;
+  const settle = () => {
+    if (!handshaking) return;
+    handshaking = false;
+    settled();
+  };
+  const send = socket.send.bind(socket);
+  socket.send = (data) => {
+    if (handshaking && typeof data === 'string' && data.startsWith(ACK_PREFIX)) settle();
+    send(data);
+  };
+  socket.addEventListener('close', settle, { once: true });
 }
 
 /** Media types of responses that stay open until the subscription ends (GraphQL over SSE, multipart). */

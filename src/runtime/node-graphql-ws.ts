@@ -11,6 +11,10 @@ export interface NodeGraphqlWsHooks {
   frameRefusal(data: RawData, isBinary: boolean): { code: number; reason: string } | undefined;
   /** A socket failed, or a graphql-ws hook threw: reported once; the socket closes with 4500. */
   internalError(error: unknown): void;
+  /** Admission control (`SocketGate.admit`): a refusal closes the socket before graphql-ws sees it. */
+  admit?(): { code: number; reason: string } | undefined;
+  /** An admitted socket's handshake ended (`connection_ack` sent, or the socket closed): once per admitted socket. */
+  settled?(): void;
   /** Ping period, and how long a pong may take before the socket is cut. Default 12 000 (use/ws's). */
   readonly keepAliveMs?: number;
 }
@@ -18,6 +22,8 @@ export interface NodeGraphqlWsHooks {
 const KEEP_ALIVE_MS = 12_000;
 const KEEP_ALIVE_GROUPS = 12;
 const INTERNAL_ERROR_REASON = 'Internal server error';
+/** How graphql-ws's `connection_ack` frame begins (`stringifyMessage` writes `type` first). */
+const ACK_PREFIX = '{"type":"connection_ack"';
 
 /**
  * Serves graphql-ws on `sockets`, the role of `graphql-ws/use/ws` over the same protocol core
@@ -71,6 +77,14 @@ export function useGraphqlWs(
     // `on`, not `once`: ws emits 'error' and 'close' at most once per socket, and a `once` wrapper
     // costs two more objects per socket.
     socket.on('error', (error) => internalError(socket, error));
+    const refusal = hooks.admit?.();
+    if (refusal !== undefined) return socket.close(refusal.code, refusal.reason);
+    let handshaking = true;
+    const settle = () => {
+      if (!handshaking) return;
+      handshaking = false;
+      hooks.settled?.();
+    };
     const group = groups[dealt++ % KEEP_ALIVE_GROUPS];
     group?.add(socket);
     socket.on('pong', answered);
@@ -80,6 +94,7 @@ export function useGraphqlWs(
         protocol: socket.protocol,
         send: (data) =>
           new Promise<void>((resolve, reject) => {
+            if (handshaking && data.startsWith(ACK_PREFIX)) settle();
             if (socket.readyState !== socket.OPEN) return resolve();
             socket.send(data, (error) => (error ? reject(error) : resolve()));
           }),
@@ -94,6 +109,7 @@ export function useGraphqlWs(
       receive?.(String(data)).catch((error: unknown) => internalError(socket, error));
     });
     socket.on('close', (code: number, reason: Buffer) => {
+      settle();
       group?.delete(socket);
       unanswered.delete(socket);
       closed(code, String(reason)).catch((error: unknown) => hooks.internalError(error));

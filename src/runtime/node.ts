@@ -97,6 +97,8 @@ export async function serveNode(app: App, options: { port: number; host?: string
   const graphqlWs = useGraphqlWs(app.graphqlWs<NodeSocketExtra>(), sockets, {
     frameRefusal: (data, isBinary) => (isBinary ? app.sockets.frameRefusal(data) : undefined),
     internalError: (error) => app.sockets.internalError(error),
+    admit: () => app.sockets.admit(),
+    settled: () => app.sockets.settled(),
   });
   // ws emits 'close' once: `on` spares the `once` wrapper, kept per socket.
   sockets.on('connection', (socket: WebSocket) => void socket.on('close', app.sockets.opened()));
