@@ -61,6 +61,7 @@ function exitCodeFor(fault: RedisFaultClass): number {
     case 'tls':
       return EXIT.protocol;
     case 'readonly':
+    case 'notcluster':
       return EXIT.config;
     default:
       return EXIT.software;

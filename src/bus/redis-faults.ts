@@ -26,10 +26,12 @@ export type RedisFaultClass =
   | 'clusterdown'
   /** The sentinels answer, but none monitors a primary of the configured name. */
   | 'noprimary'
+  /** REDIS_CLUSTER_NODES names a Redis that does not run in cluster mode. */
+  | 'notcluster'
   | 'other';
 
 /** Classes that retrying the same configuration does not fix: at start the node exits instead of waiting. */
-export const FATAL_AT_START: ReadonlySet<RedisFaultClass> = new Set(['auth', 'tls', 'noperm', 'readonly']);
+export const FATAL_AT_START: ReadonlySet<RedisFaultClass> = new Set(['auth', 'tls', 'noperm', 'readonly', 'notcluster']);
 
 const REPLY_PREFIXES: ReadonlyArray<[RegExp, RedisFaultClass]> = [
   [/^(WRONGPASS|NOAUTH|ERR invalid password|ERR AUTH )/u, 'auth'],
@@ -40,6 +42,7 @@ const REPLY_PREFIXES: ReadonlyArray<[RegExp, RedisFaultClass]> = [
   [/^LOADING/u, 'loading'],
   [/^CLUSTERDOWN|Failed to refresh slots cache|None of startup nodes is available/u, 'clusterdown'],
   [/none of them names a primary called/u, 'noprimary'],
+  [/cluster support disabled/u, 'notcluster'],
   [/All sentinels are unreachable|Connection is closed|Stream isn't writeable|connect ECONNREFUSED/u, 'unreachable'],
   [/timed? ?out|ETIMEDOUT|no answer before/iu, 'timeout'],
   [/TLS|SSL|certificate/u, 'tls'],
@@ -112,6 +115,8 @@ export function adviceFor(fault: RedisFaultClass, target: string): string {
       return 'wait: Redis is loading its data set';
     case 'clusterdown':
       return `check that every slot of the cluster at ${target} is served (CLUSTER INFO)`;
+    case 'notcluster':
+      return 'use REDIS_URL for a Redis that does not run in cluster mode, REDIS_CLUSTER_NODES only for the nodes of a Redis Cluster';
     case 'noprimary':
       return "check REDIS_SENTINEL_NAME: the sentinels must monitor a primary of that name ('sentinel monitor <name> …')";
     case 'other':

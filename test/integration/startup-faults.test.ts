@@ -176,6 +176,19 @@ describe('environmental faults end as one line and an exit code', () => {
     }
   });
 
+  it('REDIS_CLUSTER_NODES at a Redis without cluster mode: exit 78', async () => {
+    const redis = await spawnRedis([]);
+    try {
+      const { code, line } = await exitOf({ REDIS_CLUSTER_NODES: `127.0.0.1:${redis.port}` });
+      expect(code).toBe(78);
+      expect(line.msg).toBe(
+        'Cannot start: Redis (REDIS_CLUSTER_NODES) refused this node: Failed to refresh slots cache. (ERR This instance has cluster support disabled): use REDIS_URL for a Redis that does not run in cluster mode, REDIS_CLUSTER_NODES only for the nodes of a Redis Cluster',
+      );
+    } finally {
+      await redis.stop();
+    }
+  });
+
   it('pointed at a replica: exit 78', async () => {
     const primary = await spawnRedis([]);
     const replica = await spawnRedis(['--replicaof', '127.0.0.1', String(primary.port)]);

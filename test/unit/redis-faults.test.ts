@@ -19,6 +19,7 @@ describe('classifyRedisError', () => {
     ['NOSCRIPT No matching script. Please use EVAL.', 'noscript'],
     ['LOADING Redis is loading the dataset in memory', 'loading'],
     ['CLUSTERDOWN The cluster is down', 'clusterdown'],
+    ['ERR This instance has cluster support disabled', 'notcluster'],
     ["the sentinels answer, but none of them names a primary called 'x'", 'noprimary'],
     ['something else entirely', 'other'],
   ])('%s → %s', (message, fault) => {
@@ -42,6 +43,6 @@ describe('classifyRedisError', () => {
   });
 
   it('stops a start only for faults retrying cannot fix', () => {
-    expect([...FATAL_AT_START].sort()).toEqual(['auth', 'noperm', 'readonly', 'tls']);
+    expect([...FATAL_AT_START].sort()).toEqual(['auth', 'noperm', 'notcluster', 'readonly', 'tls']);
   });
 });
