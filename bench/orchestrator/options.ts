@@ -88,6 +88,7 @@ export function parseOptions(argv: readonly string[]): Options {
       'write-doc': { type: 'boolean', default: false },
       profile: { type: 'string' },
       'source-addresses': { type: 'string' },
+      'quiet-wait': { type: 'string' },
     },
   });
   const preset = values.preset;
@@ -116,7 +117,7 @@ export function parseOptions(argv: readonly string[]): Options {
     sourceAddresses: count('source-addresses', values['source-addresses'], p.sourceAddresses, MAX_SOURCE_ADDRESSES),
     seed: int('seed', values.seed, 1),
     runTimeoutSeconds: p.runTimeoutSeconds,
-    quietWaitSeconds: p.quietWaitSeconds,
+    quietWaitSeconds: count('quiet-wait', values['quiet-wait'], p.quietWaitSeconds, 3600),
     profileDir: values.profile,
   };
   return { preset, scenarios, systems: parseSystems(values.systems ?? p.systems.join(',')), settings, outDir: values.out, writeDoc: values['write-doc'] };

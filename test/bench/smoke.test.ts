@@ -66,4 +66,30 @@ describe('bench:smoke', () => {
     for (const system of SMOKE_SYSTEMS) expect(table).toContain(system);
     expect(stdout).toContain(`report: ${join(out, json as string).replace(/\.json$/u, '')}`);
   }, 300_000);
+
+  it('runs the node-capacity shape (one node, fixed rate from the first second, no full-speed phase) and reports latency per second of load', async () => {
+    // A few hundred sockets instead of 18,000 and a low rate: the flow and the report, not capacity.
+    const dir = join(out, 'capacity');
+    const args = ['--preset', 'node-capacity', '--users', '300', '--rate', '50', '--rate-seconds', '2', '--repeat', '1', '--quiet-wait', '0', '--systems', 'switchboard-user,floor'];
+    await run('nice', ['-n', '5', process.execPath, 'bench/dist/run.js', ...args, '--out', dir], { maxBuffer: 16 * 1024 * 1024, timeout: 170_000 });
+    const json = readdirSync(dir).find((file) => /^node-capacity-.*\.json$/u.test(file));
+    expect(json, `report files in ${dir}`).toBeDefined();
+    const report = JSON.parse(readFileSync(join(dir, json as string), 'utf8')) as Report;
+    expect(report.runs.map((r) => r.system)).toEqual(['switchboard-user', 'floor']);
+    for (const result of report.runs) {
+      const label = `${result.system}: ${result.failures.join('; ')}`;
+      expect(result.failures, label).toEqual([]);
+      expect(result.full, label).toBeUndefined();
+      const rate = result.rate;
+      expect(rate, label).toBeDefined();
+      if (rate === undefined) continue;
+      // 50 msg/s for 2 s over 3 load processes: 33 each.
+      expect([rate.issued, rate.sent, rate.delivered, rate.sendErrors], label).toEqual([99, 99, 99, 0]);
+      expect(rate.perSecond?.reduce((total, second) => total + second.count, 0), label).toBe(99);
+      expect(result.rssPerUserKib, label).toEqual(expect.any(Number));
+    }
+    const markdown = readFileSync(join(dir, (json as string).replace(/\.json$/u, '.md')), 'utf8');
+    expect(markdown).toContain('p99 per second of load');
+    expect(markdown).toContain('Delivery p99 ≤ 50 ms from the first second of load');
+  }, 180_000);
 });
