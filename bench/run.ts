@@ -46,7 +46,8 @@ const report: Report = {
   finishedAt: '',
   command: `${process.env['SWITCHBOARD_MAIN'] === undefined ? '' : `SWITCHBOARD_MAIN=${process.env['SWITCHBOARD_MAIN']} `}npm run ${SCRIPTS[options.preset]}${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
   machine: describeMachine(),
-  switchboard: switchboardRevision(),
+  // Deno compiles src/ itself: its rows are always this checkout's, whatever SWITCHBOARD_MAIN says.
+  switchboard: `${switchboardRevision()}${options.systems.includes('switchboard-deno') ? `; switchboard-deno runs ${process.cwd()}/src/ (SWITCHBOARD_MAIN does not apply to it)` : ''}`,
   settings,
   runs: [],
 };
