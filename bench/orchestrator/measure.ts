@@ -23,6 +23,7 @@ interface Snapshot {
   readonly redisOut: number;
   readonly machineBusy: number;
   readonly orchestrator: number;
+  readonly at: number;
 }
 
 function cpuUsageMs(): number {
@@ -39,6 +40,7 @@ async function snapshot(s: Subjects): Promise<Snapshot> {
     redisOut: await s.redis.outputBytes(),
     machineBusy: machineBusyMs(),
     orchestrator: cpuUsageMs(),
+    at: performance.now(),
   };
 }
 
@@ -89,6 +91,7 @@ export async function measurePhase(
     redisCpuMs,
     loadCpuMs,
     foreignCpuMs: Math.max(0, after.machineBusy - before.machineBusy - ours),
+    measuredMs: after.at - before.at,
     busDeliveriesPerMessage:
       before.bus === undefined || after.bus === undefined || sent === 0 ? null : (after.bus - before.bus) / sent,
     redisOutBytesPerMessage: sent > 0 ? (after.redisOut - before.redisOut) / sent : 0,

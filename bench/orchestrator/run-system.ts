@@ -16,7 +16,8 @@ const QUIET_SHARE = 0.1;
 
 function phaseWarnings(phase: PhaseSummary, settings: Settings): string[] {
   const label = phase.kind === 'full' ? 'full-speed' : 'fixed-rate';
-  const window = phase.kind === 'full' ? phase.durationMs : settings.rateSeconds * 1000;
+  // The window the foreign CPU was measured over (a slow fixed-rate phase drains well past its seconds).
+  const window = phase.measuredMs ?? (phase.kind === 'full' ? phase.durationMs : settings.rateSeconds * 1000);
   const share = window > 0 ? phase.foreignCpuMs / (window * availableParallelism()) : 0;
   return share < QUIET_SHARE ? [] : [`${label}: other processes used ${Math.round(share * 100)}% of the machine's CPU meanwhile`];
 }

@@ -73,6 +73,8 @@ export interface PhaseSummary {
   readonly loadCpuMs: number;
   /** CPU the rest of the machine used meanwhile (busy time from /proc/stat minus ours): noise. */
   readonly foreignCpuMs: number;
+  /** Wall time between the counters read before and after the phase (sending and draining). */
+  readonly measuredMs?: number;
   /** Sum over nodes of the bus-received counter delta / sent; `null` when a node has no /metrics. */
   readonly busDeliveriesPerMessage: number | null;
   /** Bytes Redis wrote to its clients per sent message (covers publish replies and pushes to nodes). */

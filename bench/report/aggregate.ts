@@ -34,6 +34,7 @@ function medianPhase(phases: readonly PhaseSummary[]): PhaseSummary | undefined 
     redisCpuMs: m(phases.map((p) => p.redisCpuMs)),
     loadCpuMs: m(phases.map((p) => p.loadCpuMs)),
     foreignCpuMs: m(phases.map((p) => p.foreignCpuMs)),
+    measuredMs: m(phases.map((p) => p.measuredMs)),
     busDeliveriesPerMessage: bus ?? null,
     redisOutBytesPerMessage: m(phases.map((p) => p.redisOutBytesPerMessage)),
     maxLagMs: m(phases.map((p) => p.maxLagMs)),
