@@ -62,6 +62,7 @@ function exitCodeFor(fault: RedisFaultClass): number {
       return EXIT.protocol;
     case 'readonly':
     case 'notcluster':
+    case 'clusternode':
       return EXIT.config;
     default:
       return EXIT.software;

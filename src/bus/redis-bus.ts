@@ -19,7 +19,7 @@ import { createFaultLog } from './fault-log.ts';
 import { persist, RECONNECT_MAX_MS } from './redis-backoff.ts';
 import { connectRedis, createRedisConnection, serverOptions, type RedisConnection } from './redis-connection.ts';
 import { adviceFor, classifyRedisError, describeError, FATAL_AT_START, targetVariable } from './redis-faults.ts';
-import { refuseReplica } from './replica-check.ts';
+import { refuseClusterNode, refuseReplica } from './replica-check.ts';
 import { PUBLISH_SCRIPT, READ_SCRIPT, SEND_SCRIPT, TAIL_SCRIPT } from './redis-scripts.ts';
 import { createReadLimiter } from './read-limiter.ts';
 import { ReplicaAcks } from './replica-acks.ts';
@@ -171,7 +171,10 @@ export function createRedisBus(options: RedisBusOptions): Bus {
         handlers.waiting?.(error);
       };
       await connectRedis(publisher, { timeoutMs: options.commandTimeoutMs, onWaiting });
-      if (target.kind === 'standalone') await refuseReplica(publisher, target.url);
+      if (target.kind === 'standalone') {
+        await refuseClusterNode(publisher, target.url);
+        await refuseReplica(publisher, target.url);
+      }
       await subscriber.start();
       if (target.kind === 'sentinel' && !(publisher instanceof Cluster) && single !== undefined) {
         sentinelWatch = watchSentinelPrimary({

@@ -28,10 +28,12 @@ export type RedisFaultClass =
   | 'noprimary'
   /** REDIS_CLUSTER_NODES names a Redis that does not run in cluster mode. */
   | 'notcluster'
+  /** REDIS_URL names a node of a Redis Cluster (keys of other slots answer MOVED). */
+  | 'clusternode'
   | 'other';
 
 /** Classes that retrying the same configuration does not fix: at start the node exits instead of waiting. */
-export const FATAL_AT_START: ReadonlySet<RedisFaultClass> = new Set(['auth', 'tls', 'noperm', 'readonly', 'notcluster']);
+export const FATAL_AT_START: ReadonlySet<RedisFaultClass> = new Set(['auth', 'tls', 'noperm', 'readonly', 'notcluster', 'clusternode']);
 
 const REPLY_PREFIXES: ReadonlyArray<[RegExp, RedisFaultClass]> = [
   [/^(WRONGPASS|NOAUTH|ERR invalid password|ERR AUTH )/u, 'auth'],
@@ -43,6 +45,7 @@ const REPLY_PREFIXES: ReadonlyArray<[RegExp, RedisFaultClass]> = [
   [/^CLUSTERDOWN|Failed to refresh slots cache|None of startup nodes is available/u, 'clusterdown'],
   [/none of them names a primary called/u, 'noprimary'],
   [/cluster support disabled/u, 'notcluster'],
+  [/^MOVED /u, 'clusternode'],
   [/All sentinels are unreachable|Connection is closed|Stream isn't writeable|connect ECONNREFUSED/u, 'unreachable'],
   [/timed? ?out|ETIMEDOUT|no answer before/iu, 'timeout'],
   [/TLS|SSL|certificate/u, 'tls'],
@@ -117,6 +120,8 @@ export function adviceFor(fault: RedisFaultClass, target: string): string {
       return `check that every slot of the cluster at ${target} is served (CLUSTER INFO)`;
     case 'notcluster':
       return 'use REDIS_URL for a Redis that does not run in cluster mode, REDIS_CLUSTER_NODES only for the nodes of a Redis Cluster';
+    case 'clusternode':
+      return 'use REDIS_CLUSTER_NODES for the nodes of a Redis Cluster, REDIS_URL only for a Redis without cluster mode';
     case 'noprimary':
       return "check REDIS_SENTINEL_NAME: the sentinels must monitor a primary of that name ('sentinel monitor <name> …')";
     case 'other':

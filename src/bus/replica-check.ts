@@ -2,6 +2,23 @@ import type { RedisConnection } from './redis-connection.ts';
 import { RedisStartError } from './redis-faults.ts';
 
 /**
+ * Refuses to start on a node of a Redis Cluster given as REDIS_URL: every key of another node's slots
+ * would answer MOVED. INFO may be denied to an ACL user; then the first sends say MOVED instead.
+ * @throws {RedisStartError} with class `clusternode`.
+ */
+export async function refuseClusterNode(connection: RedisConnection, url: string): Promise<void> {
+  let info: string;
+  try {
+    info = String(await connection.call('INFO', 'cluster'));
+  } catch {
+    return;
+  }
+  if (/^cluster_enabled:1/mu.test(info)) {
+    throw new RedisStartError('clusternode', `REDIS_URL points at a node of a Redis Cluster (${new URL(url).host})`);
+  }
+}
+
+/**
  * Refuses to start on a replica (REDIS_URL names one): every send would fail with READONLY. ROLE may
  * be denied to an ACL user; then the first sends say READONLY instead.
  * @throws {RedisStartError} with class `readonly`.

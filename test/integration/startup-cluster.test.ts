@@ -40,4 +40,15 @@ describe('a node that starts before its Redis Cluster', () => {
     }
     expect(service.stderr).not.toMatch(STACK_FRAME);
   });
+
+  it('REDIS_URL at a node of the cluster: one line saying to use REDIS_CLUSTER_NODES, exit 78', async () => {
+    cluster ??= await startRedisCluster({ primaries: 3, replicas: 0 });
+    const member = cluster.members[0] as { address: string };
+    const service = runService({ REDIS_URL: `redis://${member.address}` });
+    expect(await service.exited).toBe(78);
+    expect(service.logs.filter((line) => line.level === 60).map((line) => line.msg)).toEqual([
+      `Cannot start: Redis (REDIS_URL) refused this node: REDIS_URL points at a node of a Redis Cluster (${member.address}): use REDIS_CLUSTER_NODES for the nodes of a Redis Cluster, REDIS_URL only for a Redis without cluster mode`,
+    ]);
+    expect(service.stderr).not.toMatch(STACK_FRAME);
+  });
 });

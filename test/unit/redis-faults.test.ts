@@ -20,6 +20,7 @@ describe('classifyRedisError', () => {
     ['LOADING Redis is loading the dataset in memory', 'loading'],
     ['CLUSTERDOWN The cluster is down', 'clusterdown'],
     ['ERR This instance has cluster support disabled', 'notcluster'],
+    ['MOVED 3999 127.0.0.1:7001', 'clusternode'],
     ["the sentinels answer, but none of them names a primary called 'x'", 'noprimary'],
     ['something else entirely', 'other'],
   ])('%s → %s', (message, fault) => {
@@ -43,6 +44,6 @@ describe('classifyRedisError', () => {
   });
 
   it('stops a start only for faults retrying cannot fix', () => {
-    expect([...FATAL_AT_START].sort()).toEqual(['auth', 'noperm', 'notcluster', 'readonly', 'tls']);
+    expect([...FATAL_AT_START].sort()).toEqual(['auth', 'clusternode', 'noperm', 'notcluster', 'readonly', 'tls']);
   });
 });
