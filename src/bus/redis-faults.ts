@@ -121,7 +121,10 @@ export function adviceFor(fault: RedisFaultClass, target: string): string {
     case 'notcluster':
       return 'use REDIS_URL for a Redis that does not run in cluster mode, REDIS_CLUSTER_NODES only for the nodes of a Redis Cluster';
     case 'clusternode':
-      return 'use REDIS_CLUSTER_NODES for the nodes of a Redis Cluster, REDIS_URL only for a Redis without cluster mode';
+      // On a cluster connection a MOVED that surfaces means slots are moving, not a wrong variable.
+      return target === 'REDIS_CLUSTER_NODES'
+        ? 'wait: slots are moving between shards (resharding or a failover); retried sends succeed once the slot map settles'
+        : 'use REDIS_CLUSTER_NODES for the nodes of a Redis Cluster, REDIS_URL only for a Redis without cluster mode';
     case 'noprimary':
       return "check REDIS_SENTINEL_NAME: the sentinels must monitor a primary of that name ('sentinel monitor <name> …')";
     case 'other':
