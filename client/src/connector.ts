@@ -149,6 +149,8 @@ export class Connector {
         link.close(TOKEN_REFRESH_CODE, 'Token refresh');
       }, delay);
       void link.ended.then(() => clearTimeout(timer));
+    }, () => {
+      // getToken failed: the next connection asks again (and the server's 4403 says when it must).
     });
   }
 }
