@@ -49,3 +49,21 @@ export function renderCapacityTable(report: Report): string {
     aggregateRuns(report.runs).map(row),
   );
 }
+
+/**
+ * Latency per second of load, one row per second and one column per system: p50 / p99 / max of the
+ * messages sent in that second (each the median over the repeats). Empty when no run has seconds.
+ */
+export function renderPerSecondTable(report: Report): string {
+  const rows = aggregateRuns(report.runs).filter((run) => (run.rate?.perSecond?.length ?? 0) > 0);
+  if (rows.length === 0) return '';
+  const seconds = Math.max(...rows.map((run) => run.rate?.perSecond?.length ?? 0));
+  const cell = (run: RunResult, i: number) => {
+    const second = run.rate?.perSecond?.[i];
+    return second === undefined || second.count === 0 ? '—' : [second.p50, second.p99, second.max].map(num).join(' / ');
+  };
+  return table(
+    ['second of load', ...rows.map((run) => `${run.system}: p50 / p99 / max (ms)`)],
+    Array.from({ length: seconds }, (_, i) => [String(i + 1), ...rows.map((run) => cell(run, i))]),
+  );
+}

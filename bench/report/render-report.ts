@@ -1,5 +1,5 @@
 import type { Report } from '../orchestrator/types.ts';
-import { isCapacityReport, renderCapacityTable } from './render-capacity.ts';
+import { isCapacityReport, renderCapacityTable, renderPerSecondTable } from './render-capacity.ts';
 import { renderFailures, renderTable, renderWarnings } from './render-table.ts';
 import { renderIssue12Targets } from './targets-issue-12.ts';
 import { renderTargets } from './targets.ts';
@@ -23,7 +23,7 @@ export function renderReport(report: Report): string {
 - Switchboard: ${report.switchboard}
 - Load: ${s.loadProcesses} load processes${sources}; ${load}; seed ${s.seed}${s.repeat > 1 ? `; every figure is the median of ${s.repeat} runs (counts are sums)` : ''}
 
-${capacity ? renderCapacityTable(report) : renderTable(report)}
+${capacity ? `${renderCapacityTable(report)}\n\n${renderPerSecondTable(report)}` : renderTable(report)}
 
 ${renderFailures(report)}
 ${renderWarnings(report)}

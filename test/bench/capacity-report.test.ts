@@ -4,7 +4,7 @@ import { sourceAddress } from '../../bench/load/source-address.ts';
 import { parseOptions } from '../../bench/orchestrator/options.ts';
 import type { SystemName } from '../../bench/orchestrator/systems.ts';
 import type { PhaseSummary, Report, RunResult } from '../../bench/orchestrator/types.ts';
-import { renderCapacityTable } from '../../bench/report/render-capacity.ts';
+import { renderCapacityTable, renderPerSecondTable } from '../../bench/report/render-capacity.ts';
 import { renderIssue12Targets } from '../../bench/report/targets-issue-12.ts';
 
 // The node-capacity preset's own arithmetic, without starting anything: per-second latency, source
@@ -94,5 +94,12 @@ describe('issue 12 node-capacity targets', () => {
     const table = renderCapacityTable(capacityReport([capacityRun('mercurius', [120, 35.5, 9.25], 58)]));
     expect(table).toContain('| 18k sockets · 1 node | mercurius | 9.00 | 58.0 |');
     expect(table).toContain('| 120 | 120 · 35.5 · 9.25 |');
+  });
+
+  it('give every second of load its own row with p50 / p99 / max of each system', () => {
+    const report = capacityReport([capacityRun('switchboard-user', [80, 20], 9), capacityRun('floor', [30], 6)]);
+    const lines = renderPerSecondTable(report).split('\n');
+    expect(lines[0]).toBe('| second of load | switchboard-user: p50 / p99 / max (ms) | floor: p50 / p99 / max (ms) |');
+    expect(lines.slice(2)).toEqual(['| 1 | 20.0 / 80.0 / 160 | 7.50 / 30.0 / 60.0 |', '| 2 | 5.00 / 20.0 / 40.0 | — |']);
   });
 });
