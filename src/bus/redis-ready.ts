@@ -71,7 +71,8 @@ function untilReady(connection: RedisConnection, onWaiting: ((error: unknown) =>
     const onError = (error: unknown) => {
       if (error instanceof Error && /No such master with that name/u.test(error.message)) return notice(unknownPrimary());
       const fault = classifyRedisError(error);
-      if (!FATAL_AT_START.has(fault)) {
+      // A cluster follows MOVED by itself: one that surfaces is a moving slot, not a wrong address.
+      if (!FATAL_AT_START.has(fault) || (fault === 'clusternode' && connection instanceof Cluster)) {
         if (fault === 'timeout' || fault === 'unreachable') void checkPlain();
         return notice(error);
       }
