@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The command line of one node. */
@@ -26,6 +26,7 @@ export interface System {
   readonly description: string;
 }
 
+/** The systems `--systems` accepts. */
 export type SystemName = 'switchboard-user' | 'switchboard-broadcast' | 'switchboard-deno' | 'floor' | 'card-literal' | 'mercurius';
 
 /** Every system, in report order. */
@@ -94,9 +95,10 @@ function denoLaunch(profileDir: string | undefined): Launch {
     throw new Error(`Cannot start switchboard-deno: deno.json's 'start' task is not 'deno run …': current value ${JSON.stringify(task)}`);
   }
   return {
-    command: repoFile(binary),
+    // A path is the repo's (`./node_modules/.bin/deno`); a bare name is looked up on the PATH.
+    command: binary.includes('/') ? repoFile(binary) : binary,
     cwd: repoFile(''),
-    args: ['run', ...(profileDir === undefined ? [] : [`--cpu-prof-dir=${profileDir}`]), ...rest],
+    args: ['run', ...(profileDir === undefined ? [] : [`--cpu-prof-dir=${resolve(profileDir)}`]), ...rest],
   };
 }
 
