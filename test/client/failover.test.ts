@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SwitchboardClient } from '@switchboard/client';
 import { freePort } from '../helpers/free-port.ts';
 import { startNode, type NodeProcess } from '../helpers/node-process.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import { startRedis, type RedisProcess } from '../helpers/redis-server.ts';
 import { tokenFor } from '../helpers/tokens.ts';
 import { bodies, clientFor, deliveredExactly, prime, recorder, sendAll } from './support.ts';
@@ -47,7 +48,9 @@ describe('@switchboard/client across the loss of its node', () => {
       // Messages stream (through node B) while node A goes away under the client.
       const sending = sendAll(b.url, user, sent.slice(probes.length), alice);
       await feed.waitForCount(40);
+      const endedAt = Date.now();
       await scenario.end(a);
+      const liveAgain = waitFor('live on B', () => feed.statuses.some((st) => st.state === 'live' && st.url === b.url)).then(() => Date.now() - endedAt);
       await sending;
       await feed.waitForCount(sent.length);
 
@@ -55,6 +58,8 @@ describe('@switchboard/client across the loss of its node', () => {
       expect(delivered.bodies).toEqual(sent);
       expect(delivered.unique).toBe(sent.length);
       expect(delivered.increasing).toBe(true);
+      const last = feed.statuses.at(-1);
+      console.info(`${scenario.name}: live again on B ${await liveAgain} ms after the signal, ${last?.state === 'live' ? last.recoveredCount : '?'} messages recovered`);
       // It resumed on node B and says so.
       expect(feed.statuses.at(-1)).toMatchObject({ state: 'live', url: b.url, recovered: true });
     });
