@@ -2,7 +2,7 @@ import { pino, type Logger } from 'pino';
 import { createApp, type App } from './app.ts';
 import { describeError, targetVariable } from './bus/redis-faults.ts';
 import { CONFIG_VARIABLES, ConfigError, parseConfig, type Config } from './config.ts';
-import { EXIT, listenFailure, startFailure, startupTimeout, type Fatal } from './startup-faults.ts';
+import { EXIT, listenFailure, startFailure, startupTimeout, unexpected, type Fatal } from './startup-faults.ts';
 
 /** What the command line needs from the process it runs in; each runtime entry provides one. */
 export interface CliProcess {
@@ -15,6 +15,8 @@ export interface CliProcess {
   exit(code: number): never;
   /** Calls `listener` once when the process receives `signal`. */
   onceSignal(signal: 'SIGTERM' | 'SIGINT', listener: () => void): void;
+  /** Calls `listener` with an error nothing handled (an unhandled rejection, an uncaught exception). */
+  onUnexpectedError?(listener: (error: unknown) => void): void;
 }
 
 /** A server that hosts an {@link App} on this runtime (`serveNode`, `serveDeno`). */
@@ -69,6 +71,8 @@ export async function runCli(proc: CliProcess, serve: Serve): Promise<void> {
     logger.fatal({ nodeId: config.nodeId, ...fatal.fields }, fatal.message);
     return proc.exit(fatal.exitCode);
   };
+  // A bug: still one line (the stack goes into a field of it, not onto stderr), and a documented code.
+  proc.onUnexpectedError?.((error) => fail(unexpected(error)));
   try {
     await serveAndStart(proc, serve, config, logger, fail);
   } catch (error) {
@@ -132,6 +136,11 @@ async function serveAndStart(proc: CliProcess, serve: Serve, config: Config, log
     logger.info({}, 'shut down');
     proc.exit(0);
   };
-  proc.onceSignal('SIGTERM', () => void stop('SIGTERM'));
-  proc.onceSignal('SIGINT', () => void stop('SIGINT'));
+  const stopOn = (signal: 'SIGTERM' | 'SIGINT') => () =>
+    void stop(signal).catch((error: unknown) => {
+      logger.error({ err: describeError(error) }, 'shutdown failed: exiting anyway');
+      proc.exit(1);
+    });
+  proc.onceSignal('SIGTERM', stopOn('SIGTERM'));
+  proc.onceSignal('SIGINT', stopOn('SIGINT'));
 }

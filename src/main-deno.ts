@@ -5,4 +5,20 @@ import { denoProcess, serveDeno } from './runtime/deno.ts';
 // (`cli.ts`) hosted by `Deno.serve`. Run it with `npm run start:deno` (see deno.json for the
 // permissions it needs).
 
-await runCli(denoProcess(), serveDeno);
+await runCli(
+  {
+    ...denoProcess(),
+    onUnexpectedError(listener) {
+      // Handled here (preventDefault), so Deno prints no stack trace: the listener logs one line.
+      globalThis.addEventListener('unhandledrejection', (event) => {
+        event.preventDefault();
+        listener(event.reason);
+      });
+      globalThis.addEventListener('error', (event) => {
+        event.preventDefault();
+        listener(event.error);
+      });
+    },
+  },
+  serveDeno,
+);

@@ -12,6 +12,10 @@ await runCli(
     writeStderr: (text) => void process.stderr.write(text),
     exit: (code) => process.exit(code),
     onceSignal: (signal, listener) => void process.once(signal, listener),
+    onUnexpectedError(listener) {
+      process.on('unhandledRejection', listener);
+      process.on('uncaughtException', listener);
+    },
   },
   serveNode,
 );

@@ -97,6 +97,15 @@ export function startupTimeout(timeoutMs: number, variable: string, first: unkno
   };
 }
 
+/** The line for an error nothing handled while the node runs: a bug. The stack goes into a field. */
+export function unexpected(error: unknown): Fatal {
+  return {
+    message: `Stopping: an unexpected error: ${describeError(error)}: this is a bug, please report it with this line`,
+    fields: { fault: 'unexpected', stack: error instanceof Error ? error.stack : undefined, exitCode: EXIT.software },
+    exitCode: EXIT.software,
+  };
+}
+
 /** Node's `code` (`EADDRINUSE`), or the same from Deno's error class names (`AddrInUse`, `PermissionDenied`). */
 function errorCode(error: unknown): string | undefined {
   if (!(error instanceof Error)) return undefined;

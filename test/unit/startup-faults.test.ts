@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RedisStartError } from '../../src/bus/redis-faults.ts';
-import { EXIT, listenFailure, startFailure } from '../../src/startup-faults.ts';
+import { EXIT, listenFailure, startFailure, unexpected } from '../../src/startup-faults.ts';
 
 /** An error as Deno throws it from `Deno.serve`: a class name, no `code`. */
 const denoError = (name: string, message: string) => Object.assign(new Error(message), { name });
@@ -18,5 +18,12 @@ describe('start-up faults', () => {
     const codes = (['auth', 'noperm', 'tls', 'readonly'] as const).map((fault) => startFailure(new RedisStartError(fault, 'x'), 'REDIS_URL').exitCode);
     expect(codes).toEqual([77, 77, 76, 78]);
     expect(startFailure(new Error('a bug'), 'REDIS_URL')).toMatchObject({ message: 'Cannot start: a bug', exitCode: EXIT.software });
+  });
+
+  it('describes an error nothing handled as a bug, with its stack in a field of the one line', () => {
+    const fatal = unexpected(new TypeError('x is not a function'));
+    expect(fatal.message).toBe('Stopping: an unexpected error: x is not a function: this is a bug, please report it with this line');
+    expect(fatal.exitCode).toBe(70);
+    expect(String(fatal.fields['stack'])).toContain('TypeError: x is not a function');
   });
 });
