@@ -11,8 +11,14 @@ type Operation = readonly ['subscribe' | 'unsubscribe', string];
  * Subscribes and unsubscribes share one queue and leave in the order they were asked for, so a quick
  * unsubscribe/resubscribe of a channel can never be reordered into "unsubscribed". RedisPubSub's
  * `punsubscribe` after every unsubscribe is dropped: nothing here PSUBSCRIBEs.
+ *
+ * A failed SUBSCRIBE is reported to RedisPubSub as a success and kept for {@link CoalescedSubscriptions.takeFailure}:
+ * RedisPubSub rejects a promise of its own that nobody handles when a SUBSCRIBE fails (its "pending"
+ * deferred), and an unhandled rejection ends the process — a storm's SUBSCRIBE timing out under load
+ * killed the node. The caller asks for the failure right after RedisPubSub's subscribe resolves.
  */
-export function coalesceSubscriptions(connection: Redis): Redis {
+export function coalesceSubscriptions(connection: Redis): CoalescedSubscriptions {
+  const failures = new Map<string, unknown>();
   const send = createBatcher<Operation, number>(async (operations) => {
     // Consecutive operations of one kind make one command; commands leave in order on one connection.
     const commands: Array<Promise<unknown>> = [];
@@ -27,17 +33,22 @@ export function coalesceSubscriptions(connection: Redis): Redis {
     await Promise.all(commands);
     return operations.map(() => 0);
   });
-  const subscribe = (channel: string, callback?: (error: Error | null | undefined, count?: unknown) => void) => {
-    const done = send(['subscribe', channel]);
-    done.then(
-      (count) => callback?.(null, count),
-      (error: unknown) => callback?.(error instanceof Error ? error : new Error(String(error))),
+  const subscribe = (channel: string, callback?: (error: Error | null | undefined, count?: unknown) => void) =>
+    send(['subscribe', channel]).then(
+      (count) => {
+        failures.delete(channel);
+        callback?.(null, count);
+        return count;
+      },
+      (error: unknown) => {
+        failures.set(channel, error);
+        callback?.(null, 0);
+        return 0;
+      },
     );
-    return done;
-  };
   // RedisPubSub does not wait for an unsubscribe; a failed one is moot (Redis drops a closed connection's channels).
   const unsubscribe = (channel: string) => send(['unsubscribe', channel]).catch(() => 0);
-  return new Proxy(connection, {
+  const subscriber = new Proxy(connection, {
     get(target, property) {
       if (property === 'subscribe') return subscribe;
       if (property === 'unsubscribe') return unsubscribe;
@@ -46,4 +57,20 @@ export function coalesceSubscriptions(connection: Redis): Redis {
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
+  return {
+    subscriber,
+    takeFailure(channel) {
+      const error = failures.get(channel);
+      failures.delete(channel);
+      return error;
+    },
+  };
+}
+
+/** What {@link coalesceSubscriptions} gives its caller. */
+export interface CoalescedSubscriptions {
+  /** The connection to hand RedisPubSub as its `subscriber`. */
+  readonly subscriber: Redis;
+  /** Why the last SUBSCRIBE of `channel` failed (then forgotten), or `undefined` when it succeeded. */
+  takeFailure(channel: string): unknown;
 }

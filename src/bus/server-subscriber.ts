@@ -25,7 +25,8 @@ export function createServerSubscriber(options: ServerSubscriberOptions): Channe
   const { connection, events, logger } = options;
   // Channels asked for while a SUBSCRIBE is in flight go out together in the next one (a storm's
   // thousands of attaches cost a few round trips, not one each).
-  const pubsub = new RedisPubSub({ publisher: options.publisher, subscriber: coalesceSubscriptions(connection) });
+  const coalesced = coalesceSubscriptions(connection);
+  const pubsub = new RedisPubSub({ publisher: options.publisher, subscriber: coalesced.subscriber });
   const subscriptionIds = new Map<string, number>();
   // One handler for every channel (not a closure per subscribed user).
   const onMessage = (payload: unknown) => events.message(payload);
@@ -59,11 +60,21 @@ export function createServerSubscriber(options: ServerSubscriberOptions): Channe
     // Waits (retrying) until the connection is ready: `connect()` alone rejects on the first failure.
     start: () => connectRedis(connection, { timeoutMs: 0 }),
     async subscribe(channel) {
+      let id: number;
+      let failure: unknown;
       try {
-        subscriptionIds.set(channel, await pubsub.subscribe(channel, onMessage));
+        id = await pubsub.subscribe(channel, onMessage);
+        failure = coalesced.takeFailure(channel);
       } catch (error) {
-        throw new BusUnavailableError(`Cannot subscribe: Redis did not answer: ${describe(error)}`, { cause: error });
+        failure = error;
+        id = -1;
       }
+      if (failure !== undefined) {
+        // RedisPubSub counted the channel as subscribed: take it back (its UNSUBSCRIBE is harmless).
+        if (id >= 0) pubsub.unsubscribe(id);
+        throw new BusUnavailableError(`Cannot subscribe: Redis did not answer: ${describe(failure)}`, { cause: failure });
+      }
+      subscriptionIds.set(channel, id);
     },
     async unsubscribe(channel) {
       const id = subscriptionIds.get(channel);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { connect as connectTcp, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { READ_SCRIPT } from '../../src/bus/redis-scripts.ts';
 import { connect, post, subscribeInbox, type Inbox } from '../helpers/graphql-client.ts';
@@ -19,7 +19,7 @@ const READ_SHA = createHash('sha1').update(READ_SCRIPT).digest('hex');
 
 let redis: RedisProcess;
 let node: NodeProcess;
-let monitor: Redis | undefined;
+let monitor: Socket | undefined;
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -27,7 +27,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  monitor?.disconnect();
+  monitor?.destroy();
   await node?.stop();
   await redis?.stop();
 });
@@ -50,21 +50,29 @@ describe('the cost of a resume', () => {
     for (const user of missing) for (let k = 0; k < 3; k++) await send(sender, user, `missed ${k}`);
 
     // One resume first, so Redis has the read script cached: its very first call is an EVAL of the
-    // whole script (after EVALSHA's NOSCRIPT), which MONITOR prints escaped.
+    // whole script (after EVALSHA's NOSCRIPT), not an EVALSHA.
     const warm = connect(node.wsUrl, await tokenFor('cost-warm'));
     const warmInbox = subscribeInbox(warm, RESUME, { after: await send(sender, 'cost-warm', 'seen') });
     await send(sender, 'cost-warm', 'live');
     await waitFor('the warm-up resume to deliver', () => warmInbox.messages.length === 1);
     await warm.dispose();
 
-    monitor = await redis.client.duplicate().monitor();
+    // MONITOR over a plain socket: each command Redis runs arrives as one line, `+<time> [db addr] "cmd" "arg" …`.
     let reads = 0;
     let marker = false;
-    monitor.on('monitor', (_time: string, args: string[]) => {
-      const [command, first] = args;
-      if ((command === 'evalsha' && first === READ_SHA) || (command === 'eval' && first === READ_SCRIPT)) reads += 1;
-      if (command === 'echo' && first === 'cost-marker') marker = true;
+    let monitoring = false;
+    let pending = '';
+    monitor = connectTcp(redis.port, '127.0.0.1', () => monitor?.write('MONITOR\r\n'));
+    monitor.setEncoding('utf8').on('data', (chunk: string) => {
+      const lines = (pending + chunk).split('\r\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line === '+OK') monitoring = true;
+        if (line.includes(`"evalsha" "${READ_SHA}"`)) reads += 1;
+        if (line.includes('"echo" "cost-marker"')) marker = true;
+      }
     });
+    await waitFor('MONITOR to start', () => monitoring);
 
     // Everyone resumes at once.
     const clients = await Promise.all(users.map(async (user) => ({ user, client: connect(node.wsUrl, await tokenFor(user)) })));
