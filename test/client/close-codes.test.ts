@@ -94,6 +94,16 @@ describe('@switchboard/client answers each close code as SECURITY.md documents i
     expect(node.connections).toHaveLength(1);
   });
 
+  it('a url function is asked before each connection', async () => {
+    const node = await fakeNode((n) => (n === 0 ? { close: [4500, 'Internal error'] } : 'ack'));
+    cleanup.push(() => node.close());
+    let asked = 0;
+    const { statuses } = await follow([], { url: () => { asked += 1; return node.url; } });
+    await waitFor('live after a retry', () => statuses.some((s) => s.state === 'live'));
+    expect(asked).toBe(2);
+    expect(closes(statuses)[0]).toMatchObject({ closeCode: 4500 });
+  });
+
   it('1001 (a drain): reconnects at once, to the next node of the list', async () => {
     const draining = await fakeNode(() => 'ack');
     const other = await fakeNode(() => 'ack');
