@@ -68,7 +68,9 @@ export async function runCli(proc: CliProcess, serve: Serve): Promise<void> {
 
   const logger = pino({ level: config.logLevel, base: { service: 'switchboard' } });
   const fail = (fatal: Fatal): never => {
-    logger.fatal({ nodeId: config.nodeId, ...fatal.fields }, fatal.message);
+    // LOG_LEVEL=silent drops even fatal lines: then the line goes to stderr, as a configuration error's does.
+    if (logger.isLevelEnabled('fatal')) logger.fatal({ nodeId: config.nodeId, ...fatal.fields }, fatal.message);
+    else proc.writeStderr(`switchboard: ${fatal.message}\n`);
     return proc.exit(fatal.exitCode);
   };
   // A bug: still one line (the stack goes into a field of it, not onto stderr), and a documented code.

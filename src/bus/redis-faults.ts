@@ -47,7 +47,7 @@ const REPLY_PREFIXES: ReadonlyArray<[RegExp, RedisFaultClass]> = [
   [/cluster support disabled/u, 'notcluster'],
   [/^MOVED /u, 'clusternode'],
   [/All sentinels are unreachable|Connection is closed|Stream isn't writeable|connect ECONNREFUSED/u, 'unreachable'],
-  [/timed? ?out|ETIMEDOUT|no answer before/iu, 'timeout'],
+  [/timed? ?out|ETIMEDOUT|no answer (before|within)/iu, 'timeout'],
   [/TLS|SSL|certificate/u, 'tls'],
 ];
 

@@ -65,6 +65,28 @@ describe('a node that starts before Redis (standalone)', () => {
     }
   });
 
+  it('waits for a hung Redis (connections accepted, nothing answered) with one line, and becomes ready once it answers', async () => {
+    const redis = await startRedis();
+    redis.pause();
+    const service = runService({ REDIS_URL: redis.url });
+    try {
+      const port = await service.port();
+      const waiting = linesWith(service.logs, (msg) => msg.startsWith('waiting for Redis'));
+      expect(waiting).toHaveLength(1);
+      expect(waiting[0]?.['fault']).toBe('timeout');
+      expect(await statusOf(port, '/ready')).toBe(503);
+      redis.resume();
+      await waitFor('the node to be ready', async () => (await statusOf(port, '/ready')) === 200, { timeoutMs: READY_BOUND_MS });
+      expect(linesWith(service.logs, (msg) => msg.startsWith('waiting for Redis'))).toHaveLength(1);
+      expect(linesWith(service.logs, (msg) => msg === 'connected to Redis')).toHaveLength(1);
+    } finally {
+      redis.resume();
+      expect(await service.stop()).toBe(0);
+      await redis.stop();
+    }
+    expect(service.stderr).not.toMatch(STACK_FRAME);
+  });
+
   it('drains and exits 0 on SIGTERM while it waits', async () => {
     const forward = await reserveForward();
     const service = runService({ REDIS_URL: `redis://${forward.address}` });
@@ -94,6 +116,15 @@ describe('environmental faults end as one line and an exit code', () => {
     await new Promise<void>((resolve) => held.listen(heldPort, '0.0.0.0', () => resolve()));
   });
   afterAll(() => new Promise<void>((resolve) => held.close(() => resolve())));
+
+  it('port in use with LOG_LEVEL=silent: the one line goes to stderr', async () => {
+    const service = runService({ PORT: String(heldPort), LOG_LEVEL: 'silent' });
+    expect(await service.exited).toBe(75);
+    expect(service.stderr).toBe(
+      `switchboard: Cannot listen on port ${heldPort}: the address is already in use (EADDRINUSE): stop the process that holds it, or set PORT to a free port\n`,
+    );
+    expect(service.logs).toHaveLength(0);
+  });
 
   it.each(['node', 'deno'] as const)('port in use on %s: exit 75', async (runtime) => {
     const { code, line } = await exitOf({ PORT: String(heldPort) }, { runtime });
