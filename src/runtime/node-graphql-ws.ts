@@ -45,7 +45,11 @@ export function useGraphqlWs(
     hooks.internalError(error);
     socket.close(CloseCode.InternalServerError, INTERNAL_ERROR_REASON);
   };
-  sockets.once('error', (error) => {
+  // ws re-emits its HTTP server's errors; one before the server listens (port in use) is the
+  // host's to report (cli.ts), not a socket fault.
+  const host = (sockets.options as { server?: { readonly listening: boolean } }).server;
+  sockets.on('error', (error) => {
+    if (host !== undefined && !host.listening) return;
     hooks.internalError(error);
     for (const socket of sockets.clients) socket.close(CloseCode.InternalServerError, INTERNAL_ERROR_REASON);
   });
