@@ -1,7 +1,13 @@
 // Preloaded by scripts/socket-memory.mjs into the node it measures (`node --expose-gc -r …`):
-// SIGUSR2 runs a full garbage collection and writes one JSON line of process.memoryUsage() to stderr.
+// SIGUSR2 runs a full garbage collection and writes one JSON line of process.memoryUsage() to
+// stderr; with HEAP_SNAPSHOT_DIR set, it also writes a heap snapshot there (scripts/heap-diff.mjs).
+const { writeHeapSnapshot } = require('node:v8');
+const { join } = require('node:path');
+let snapshots = 0;
 process.on('SIGUSR2', () => {
   globalThis.gc();
   globalThis.gc();
-  process.stderr.write(`${JSON.stringify(process.memoryUsage())}\n`);
+  const dir = process.env.HEAP_SNAPSHOT_DIR;
+  const file = dir ? writeHeapSnapshot(join(dir, `${++snapshots}.heapsnapshot`)) : undefined;
+  process.stderr.write(`${JSON.stringify({ ...process.memoryUsage(), ...(file ? { file } : {}) })}\n`);
 });
