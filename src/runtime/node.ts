@@ -47,6 +47,9 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** Connections the kernel may queue before the node accepts them. */
+const LISTEN_BACKLOG = 65_535;
+
 /** Media types of responses that stay open until the subscription ends (GraphQL over SSE, multipart). */
 const STREAMING_TYPES = ['text/event-stream', 'multipart/mixed'];
 
@@ -112,7 +115,10 @@ export async function serveNode(app: App, options: { port: number; host?: string
   sockets.on('connection', (socket: WebSocket) => void socket.on('close', app.sockets.opened()));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
+    // A deep accept queue: a reconnect storm (a dead node's users arriving within seconds) overflowed
+    // node's default of 511, and the kernel dropped SYNs that clients then retried only after TCP's
+    // 1, 3, 7, 15, 31 s backoff. The kernel caps it at net.core.somaxconn (docs/SCALING.md).
+    server.listen({ port: options.port, host: options.host, backlog: LISTEN_BACKLOG }, () => resolve());
   });
   return {
     port: (server.address() as AddressInfo).port,
