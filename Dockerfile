@@ -1,17 +1,21 @@
 # syntax=docker/dockerfile:1
 # switchboard: a small production image. Build with `docker build -t switchboard .`; see docs/DEPLOY.md.
-ARG NODE_VERSION=20
+# The current Node.js LTS (26); the suite also passes on 20, this machine's (end of life upstream).
+ARG NODE_VERSION=26
 
 # Production dependencies only, installed from the lock file.
 FROM node:${NODE_VERSION}-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+# client/ is an npm workspace of the repo: npm ci needs its package.json (the image does not use it).
+COPY client/package.json ./client/
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 # The compiler and its types come from the dev dependencies; only dist/ leaves this stage.
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY client/package.json ./client/
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
