@@ -59,3 +59,14 @@ export interface WireMessage {
 export function listeningLine(port: number, nodeId: string): string {
   return `${JSON.stringify({ level: 30, time: Date.now(), nodeId, port, path: GRAPHQL_PATH, msg: 'listening' })}\n`;
 }
+
+/** The port of a node's `"msg":"listening"` JSON log line, or `undefined` for any other line. */
+export function listeningPort(line: string): number | undefined {
+  if (!line.includes('"listening"')) return undefined;
+  try {
+    const value = JSON.parse(line) as { msg?: unknown; port?: unknown };
+    return value.msg === 'listening' && typeof value.port === 'number' ? value.port : undefined;
+  } catch {
+    return undefined;
+  }
+}

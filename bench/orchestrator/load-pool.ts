@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Command, InitCommand, Reply } from '../lib/ipc.ts';
+import { nextReply } from '../lib/child-reply.ts';
 import { track } from '../lib/reaper.ts';
 
 const WORKER = fileURLToPath(new URL('../load/worker.js', import.meta.url));
@@ -28,17 +29,7 @@ class LoadProcess {
   }
 
   async request<T extends Reply['type']>(command: Command, expect: T, timeoutMs: number): Promise<ReplyOf<T>> {
-    let timer: NodeJS.Timeout | undefined;
-    const reply = await Promise.race([
-      new Promise<Reply>((resolve) => {
-        this.#waiting.push(resolve);
-        this.#child.send(command);
-      }),
-      new Promise<Reply>((resolve) => {
-        timer = setTimeout(() => resolve({ type: 'error', message: `no reply to '${command.type}' in ${timeoutMs} ms` }), timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    const reply = await nextReply<Reply>(this.#child, this.#waiting, command, timeoutMs);
     if (reply.type !== expect) {
       throw new Error(`Load process failed '${command.type}': ${reply.type === 'error' ? reply.message : `unexpected '${reply.type}'`}`);
     }

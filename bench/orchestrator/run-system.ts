@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startChild, type Child } from '../lib/child-process.ts';
+import { listeningPort } from '../lib/contract.ts';
 import type { PhaseSpec } from '../lib/ipc.ts';
 import { totalRssKib } from '../lib/proc-stats.ts';
 import { startRedis } from '../lib/redis.ts';
@@ -20,17 +21,6 @@ function phaseWarnings(phase: PhaseSummary, settings: Settings): string[] {
   const window = phase.measuredMs ?? (phase.kind === 'full' ? phase.durationMs : settings.rateSeconds * 1000);
   const share = window > 0 ? phase.foreignCpuMs / (window * availableParallelism()) : 0;
   return share < QUIET_SHARE ? [] : [`${label}: other processes used ${Math.round(share * 100)}% of the machine's CPU meanwhile`];
-}
-
-/** Reads the port from a node's `"msg":"listening"` JSON line. */
-function listeningPort(line: string): number | undefined {
-  if (!line.includes('"listening"')) return undefined;
-  try {
-    const value = JSON.parse(line) as { msg?: unknown; port?: unknown };
-    return value.msg === 'listening' && typeof value.port === 'number' ? value.port : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { startChild, type Child } from '../lib/child-process.ts';
+import { listeningPort } from '../lib/contract.ts';
 
 /** The switchboard build under test: the repo's dist/main.js, or SWITCHBOARD_MAIN. */
 const MAIN = process.env['SWITCHBOARD_MAIN'] ?? fileURLToPath(new URL('../../../dist/main.js', import.meta.url));
@@ -41,13 +42,3 @@ export async function startNode(name: string, port: number, settings: NodeSettin
   return { name, port: value, child };
 }
 
-/** The port of switchboard's `listening` log line. */
-function listeningPort(line: string): number | undefined {
-  if (!line.includes('"listening"')) return undefined;
-  try {
-    const value = JSON.parse(line) as { msg?: unknown; port?: unknown };
-    return value.msg === 'listening' && typeof value.port === 'number' ? value.port : undefined;
-  } catch {
-    return undefined;
-  }
-}

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { nextReply } from '../lib/child-reply.ts';
 import { track } from '../lib/reaper.ts';
 import type { Command, Reply } from './ipc.ts';
 
@@ -23,17 +24,7 @@ class Worker {
   }
 
   async request<T extends Reply['type']>(command: Command, expect: T, timeoutMs: number): Promise<ReplyOf<T>> {
-    let timer: NodeJS.Timeout | undefined;
-    const reply = await Promise.race([
-      new Promise<Reply>((resolve) => {
-        this.#waiting.push(resolve);
-        this.#child.send(command);
-      }),
-      new Promise<Reply>((resolve) => {
-        timer = setTimeout(() => resolve({ type: 'error', message: `no reply to '${command.type}' in ${timeoutMs} ms` }), timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    const reply = await nextReply<Reply>(this.#child, this.#waiting, command, timeoutMs);
     if (reply.type !== expect) {
       throw new Error(`Cannot run '${command.type}' in a load process: ${reply.type === 'error' ? reply.message : `unexpected reply '${reply.type}'`}`);
     }
