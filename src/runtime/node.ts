@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { createServerAdapter, sendNodeResponse } from '@whatwg-node/server';
 import { handleProtocols } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -7,6 +7,8 @@ import type { App } from '../app.ts';
 import type { Host } from '../cli.ts';
 import type { PostHead } from '../transport/graphql-post.ts';
 import { useGraphqlWs, type NodeSocketExtra } from './node-graphql-ws.ts';
+import { listenShared } from './node-listen.ts';
+import { UpgradePacer } from './upgrade-pacer.ts';
 
 /** The head of a node:http request, for `GraphqlPost.accepts`. */
 function nodeHead(req: IncomingMessage): PostHead {
@@ -47,8 +49,12 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-/** Connections the kernel may queue before the node accepts them. */
-const LISTEN_BACKLOG = 65_535;
+/**
+ * WebSocket upgrades completed per event-loop turn (upgrade-pacer.ts). A handshake and the frames
+ * that follow it cost the node about 0.6 ms (`scripts/handshake-cost.mjs`), so a turn holds about
+ * 20 ms of new-socket work; an idle node turns often enough that the bound costs a lone client nothing.
+ */
+const UPGRADES_PER_TURN = 32;
 
 /** Media types of responses that stay open until the subscription ends (GraphQL over SSE, multipart). */
 const STREAMING_TYPES = ['text/event-stream', 'multipart/mixed'];
@@ -111,19 +117,20 @@ export async function serveNode(app: App, options: { port: number; host?: string
     admit: () => app.sockets.admit(),
     settled: () => app.sockets.settled(),
   });
+  // ws listens for 'upgrade' on `server` itself; take its place so upgrades are paced. ws keeps
+  // re-emitting the server's 'error' (node-graphql-ws.ts reads it).
+  const pacer = new UpgradePacer(UPGRADES_PER_TURN);
+  const connected = (socket: WebSocket, req: IncomingMessage) => sockets.emit('connection', socket, req);
+  server.removeAllListeners('upgrade');
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => pacer.submit(socket, () => sockets.handleUpgrade(req, socket, head, connected)));
   // ws emits 'close' once: `on` spares the `once` wrapper, kept per socket.
   sockets.on('connection', (socket: WebSocket) => void socket.on('close', app.sockets.opened()));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    // A deep accept queue: a reconnect storm (a dead node's users arriving within seconds) overflowed
-    // node's default of 511, and the kernel dropped SYNs that clients then retried only after TCP's
-    // 1, 3, 7, 15, 31 s backoff. The kernel caps it at net.core.somaxconn (docs/SCALING.md).
-    server.listen({ port: options.port, host: options.host, backlog: LISTEN_BACKLOG }, () => resolve());
-  });
+  const listening = await listenShared(server, options);
   return {
-    port: (server.address() as AddressInfo).port,
+    port: listening.port,
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Both settle once every connection has ended (closed below).
+      const closed = Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), listening.close()]);
       for (const client of sockets.clients) client.close(1001, 'Going away');
       await graphqlWs.dispose();
       server.closeIdleConnections();
