@@ -1,5 +1,25 @@
+import { availableParallelism } from 'node:os';
 import { summarize, type LatencySummary } from '../lib/stats.ts';
 import type { SendRecord } from './ipc.ts';
+
+/** CPU time spent during one storm, ms, by who spent it. */
+export interface StormCpu {
+  /** The nodes that stayed up (kill: b; a drain: the other two). */
+  readonly survivors: number;
+  readonly load: number;
+  readonly redis: number;
+  /** The whole machine: every process on every core, the kernel's work included. */
+  readonly machine: number;
+}
+
+/** One line: who spent the storm's CPU, and the survivors' share per moved client. */
+export function formatCpu(cpu: StormCpu, moved: number, windowMs: number): string {
+  const s = (value: number) => `${(value / 1000).toFixed(1)} s`;
+  return (
+    `  CPU until all were back               nodes that stayed up ${s(cpu.survivors)} (${(cpu.survivors / Math.max(1, moved)).toFixed(2)} ms per moved client), ` +
+    `load processes ${s(cpu.load)}, Redis ${s(cpu.redis)}, whole machine ${s(cpu.machine)} of ${s(windowMs * availableParallelism())}`
+  );
+}
 
 /** What one storm (a kill, or one drain of a rolling restart) measured. */
 export interface StormFigures {

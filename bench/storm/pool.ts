@@ -13,9 +13,10 @@ class Worker {
   readonly #child: ChildProcess;
   readonly #waiting: Array<(reply: Reply) => void> = [];
 
-  constructor() {
+  constructor(profileDir: string | undefined) {
     // 20,000 descriptors per process here: each worker holds at most a few thousand sockets.
-    this.#child = fork(WORKER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const execArgv = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+    this.#child = fork(WORKER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
     track(this.#child);
     this.#child.on('message', (reply: Reply) => this.#waiting.shift()?.(reply));
     this.#child.once('exit', () => {
@@ -31,8 +32,18 @@ class Worker {
     return reply as ReplyOf<T>;
   }
 
-  kill(): void {
-    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGKILL');
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  /** Lets the process end by itself (it exits once its IPC channel closes; a profiled one writes its profile), SIGKILL after `graceMs`. */
+  async stop(graceMs: number): Promise<void> {
+    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.#child.once('exit', resolve));
+    this.#child.disconnect();
+    const timer = setTimeout(() => this.#child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
   }
 }
 
@@ -40,8 +51,9 @@ class Worker {
 export class WorkerPool {
   readonly workers: Worker[];
 
-  constructor(count: number) {
-    this.workers = Array.from({ length: count }, () => new Worker());
+  /** @param profileDir where each load process writes its `--cpu-prof`, when set. */
+  constructor(count: number, profileDir?: string) {
+    this.workers = Array.from({ length: count }, () => new Worker(profileDir));
   }
 
   /** Sends `command(i)` to every worker and resolves with every reply. */
@@ -49,7 +61,12 @@ export class WorkerPool {
     return Promise.all(this.workers.map((worker, i) => worker.request(command(i), expect, timeoutMs)));
   }
 
-  close(): void {
-    for (const worker of this.workers) worker.kill();
+  /** Process ids of the load processes. */
+  get pids(): number[] {
+    return this.workers.flatMap((worker) => (worker.pid === undefined ? [] : [worker.pid]));
+  }
+
+  close(): Promise<void> {
+    return Promise.all(this.workers.map((worker) => worker.stop(3000))).then(() => {});
   }
 }

@@ -1,19 +1,20 @@
 import { parseArgs } from 'node:util';
 import { installReaper } from '../lib/reaper.ts';
-import { formatFigures } from './figures.ts';
+import { formatCpu, formatFigures } from './figures.ts';
 import { killScenario, rollingScenario, type StormSettings } from './scenarios.ts';
 
 // The reconnect storm (issue 13), through the public contract only: real node processes
 // (dist/main.js), one private redis-server, load processes holding real graphql-ws sockets.
 //
 //   node bench/dist/storm/run.js [--scenario kill|rolling] [--users 8000] [--steady 1000] [--rate 300]
-//        [--workers 4] [--jitter-ms 2000] [--pause-ms 3000] [--env NAME=value …] [--profile <dir>] [--json]
+//        [--workers 4] [--jitter-ms 2000] [--pause-ms 3000] [--env NAME=value …] [--profile <dir>] [--profile-load <dir>] [--json]
 //
 // kill:    2 nodes; --users on a, --steady on b; --rate msg/s through b; SIGKILL a; every client
 //          waits a random 0..jitter and resumes on b with `after` = its last id.
 // rolling: 3 nodes; --users on n0 and n1, --steady on n2; sends round robin with failover; n0 then n1
 //          drained with SIGTERM (1001) and restarted on the same port.
 // --pause-ms: how long messages flow before the first storm, after the last, and after a restart.
+// --profile: --cpu-prof of the node that absorbs the storm (kill: b); --profile-load: of every load process.
 // Prints each storm's figures; --json also prints them as one `STORM {…}` line (for the CI smoke).
 
 const { values } = parseArgs({
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     'pause-ms': { type: 'string', default: '3000' },
     env: { type: 'string', multiple: true, default: [] },
     profile: { type: 'string' },
+    'profile-load': { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -60,12 +62,14 @@ const settings: StormSettings = {
   steady,
   rate: count('rate', values.rate, 1),
   steadyShare: share,
-  // About 4,000 sockets per load process (20,000 descriptors each here, and its CPU).
-  workers: values.workers === '' ? Math.max(2, Math.ceil((users + steady) / 4000)) : count('workers', values.workers, 1),
+  // About 4,000 moving sockets per load process (20,000 descriptors each here, and its CPU); the
+  // steady users get one more of their own.
+  workers: values.workers === '' ? Math.max(2, Math.ceil(users / 4000)) : count('workers', values.workers, 1),
   jitterMs: count('jitter-ms', values['jitter-ms'], 0),
   seed: count('seed', values.seed, 0),
   env: environment(values.env),
   profileDir: values.profile,
+  loadProfileDir: values['profile-load'],
   pauseMs: count('pause-ms', values['pause-ms'], 0),
   log: (line) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`),
 };
@@ -75,10 +79,11 @@ const started = Date.now();
 const result = await (scenario === 'kill' ? killScenario(settings) : rollingScenario(settings));
 process.stdout.write(
   `\nreconnect storm, scenario ${scenario}: ${users} moving users, ${steady} steady, ${settings.rate} msg/s, ` +
-    `jitter 0-${settings.jitterMs} ms, ${settings.workers} load processes${Object.keys(settings.env).length > 0 ? `, node env ${JSON.stringify(settings.env)}` : ''}\n`,
+    `jitter 0-${settings.jitterMs} ms, ${settings.workers} load processes (+1 for the steady users)${Object.keys(settings.env).length > 0 ? `, node env ${JSON.stringify(settings.env)}` : ''}\n`,
 );
 for (const storm of result.storms) {
   process.stdout.write(`${formatFigures(storm.title, storm.figures)}\n`);
+  process.stdout.write(`${formatCpu(storm.cpu, storm.figures.moved, storm.figures.allBackMs)}\n`);
   const perClient = Object.entries(storm.redisCommands)
     .filter(([name]) => name !== 'info')
     .sort((a, b) => b[1] - a[1])

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { cpuMillis, totalCpuMillis } from '../lib/proc-stats.ts';
 import { startRedis, type RedisServer } from '../lib/redis.ts';
-import { stormFigures, type StormFigures } from './figures.ts';
+import { machineBusyMs } from '../lib/system-cpu.ts';
+import { stormFigures, type StormCpu, type StormFigures } from './figures.ts';
 import type { SendRecord, Status, UserSpec } from './ipc.ts';
 import { startNode, type StormNode } from './nodes.ts';
 import { WorkerPool } from './pool.ts';
@@ -23,6 +25,8 @@ export interface StormSettings {
   readonly env: Readonly<Record<string, string>>;
   /** `--cpu-prof` output directory for the node that absorbs the storm (kill: B). */
   readonly profileDir: string | undefined;
+  /** `--cpu-prof` output directory for the load processes. */
+  readonly loadProfileDir: string | undefined;
   /** Sending before the first storm and after the last, and after a restarted node is up, ms. */
   readonly pauseMs: number;
   readonly log: (line: string) => void;
@@ -36,6 +40,8 @@ export interface ScenarioResult {
     readonly figures: StormFigures;
     /** Redis commands (INFO commandstats calls) from the kill or SIGTERM until every client was back. */
     readonly redisCommands: Readonly<Record<string, number>>;
+    /** CPU time spent over the same window. */
+    readonly cpu: StormCpu;
   }>;
   readonly problems: readonly string[];
 }
@@ -53,6 +59,34 @@ interface Rig {
   readonly nodes: StormNode[];
   readonly pool: WorkerPool;
   readonly secret: string;
+  /** CPU time used so far: per node (NaN once it is gone), by the load processes, by Redis, by the machine. */
+  readonly cpuUsed: () => CpuUsed;
+}
+
+interface CpuUsed {
+  readonly nodes: readonly number[];
+  readonly load: number;
+  readonly redis: number;
+  readonly machine: number;
+}
+
+/** CPU time of a process so far, ms; NaN when it has gone. */
+function cpuOf(pid: number): number {
+  try {
+    return cpuMillis(pid);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU spent between two readings; `survivors` are the nodes that stayed up in between. */
+function cpuSpent(before: CpuUsed, after: CpuUsed, survivors: readonly number[]): StormCpu {
+  return {
+    survivors: survivors.reduce((sum, node) => sum + ((after.nodes[node] ?? Number.NaN) - (before.nodes[node] ?? Number.NaN)), 0),
+    load: after.load - before.load,
+    redis: after.redis - before.redis,
+    machine: after.machine - before.machine,
+  };
 }
 
 /** 2 nodes; `users` on A, `steady` on B; messages through B; SIGKILL A; everyone resumes on B. */
@@ -64,13 +98,15 @@ export async function killScenario(settings: StormSettings): Promise<ScenarioRes
   return withRig(settings, users, ['a', 'b'], [1], async (rig, status) => {
     const victim = rig.nodes[0] as StormNode;
     const before = await rig.commandStats();
+    const cpuBefore = rig.cpuUsed();
     const killAt = now();
     process.kill(victim.child.pid, 'SIGKILL');
     await victim.child.exited;
     settings.log(`SIGKILLed node a; waiting for ${settings.users} clients to resume on b`);
     const backAt = await waitUntilBack(status, killAt, (s) => (s.liveOn[0] ?? 0) === 0 && s.away === 0, settings.log);
+    const cpu = cpuSpent(cpuBefore, rig.cpuUsed(), [1]);
     const redisCommands = difference(await rig.commandStats(), before);
-    return [{ title: `SIGKILL node a: ${settings.users} users resume on b`, window: { start: killAt, end: backAt }, moved: settings.users, redisCommands }];
+    return [{ title: `SIGKILL node a: ${settings.users} users resume on b`, window: { start: killAt, end: backAt }, moved: settings.users, redisCommands, cpu }];
   });
 }
 
@@ -88,12 +124,14 @@ export async function rollingScenario(settings: StormSettings): Promise<Scenario
       const before = await status();
       const moved = before.liveOn[victim] ?? 0;
       const stats = await rig.commandStats();
+      const cpuBefore = rig.cpuUsed();
       const drainAt = now();
       settings.log(`SIGTERM ${node.name} (${moved} clients get 1001)`);
       await node.child.stop(15_000);
       const backAt = await waitUntilBack(status, drainAt, (s) => (s.liveOn[victim] ?? 0) === 0 && s.away === 0, settings.log);
+      const cpu = cpuSpent(cpuBefore, rig.cpuUsed(), [0, 1, 2].filter((other) => other !== victim));
       const redisCommands = difference(await rig.commandStats(), stats);
-      storms.push({ title: `drain ${node.name}: ${moved} users move to the other nodes`, window: { start: drainAt, end: backAt }, moved, redisCommands });
+      storms.push({ title: `drain ${node.name}: ${moved} users move to the other nodes`, window: { start: drainAt, end: backAt }, moved, redisCommands, cpu });
       node.child = (await startNode(node.name, node.port, nodeSettings(settings, rig))).child;
       settings.log(`${node.name} restarted on port ${node.port}`);
       await sleep(settings.pauseMs);
@@ -102,7 +140,7 @@ export async function rollingScenario(settings: StormSettings): Promise<Scenario
   });
 }
 
-type StormWindows = Array<{ title: string; window: { start: number; end: number }; moved: number; redisCommands: Record<string, number> }>;
+type StormWindows = Array<{ title: string; window: { start: number; end: number }; moved: number; redisCommands: Record<string, number>; cpu: StormCpu }>;
 
 async function withRig(
   settings: StormSettings,
@@ -114,10 +152,18 @@ async function withRig(
   const secret = randomBytes(32).toString('hex');
   const redis = await startRedis();
   const nodes: StormNode[] = [];
-  const pool = new WorkerPool(settings.workers);
+  // One more load process than `workers`: the bystanders' (below).
+  const pool = new WorkerPool(settings.workers + 1, settings.loadProfileDir);
   const stats = new Redis(redis.url, { maxRetriesPerRequest: 1 });
   stats.on('error', () => {});
-  const rig: Rig = { redis, nodes, pool, secret, commandStats: async () => parseCommandStats(await stats.info('commandstats')) };
+  const rig: Rig = {
+    redis,
+    nodes,
+    pool,
+    secret,
+    commandStats: async () => parseCommandStats(await stats.info('commandstats')),
+    cpuUsed: () => ({ nodes: nodes.map((node) => cpuOf(node.child.pid)), load: totalCpuMillis(pool.pids), redis: cpuOf(redis.child.pid), machine: machineBusyMs() }),
+  };
   try {
     for (const [i, name] of names.entries()) {
       // The node that absorbs the storm is the last one in the kill scenario (b).
@@ -125,7 +171,11 @@ async function withRig(
       nodes.push(await startNode(name, 0, { ...nodeSettings(settings, rig), profileDir: profiled ? settings.profileDir : undefined }));
     }
     const ports = nodes.map((node) => node.port);
-    const shares = split(users, settings.workers);
+    // The steady users (the bystanders) live in a load process of their own, which also sends their
+    // share of the messages: their latency is the node's, not that of a load process busy
+    // reconnecting thousands of clients (real bystanders are on devices of their own).
+    const shares = [...split(users.filter((user) => !user.steady), settings.workers), users.filter((user) => user.steady)];
+    const bystanders = settings.workers;
     await pool.all(
       (w) => ({
         type: 'init',
@@ -143,7 +193,7 @@ async function withRig(
       120_000,
     );
     const started = now();
-    settings.log(`connecting ${users.length} users (${settings.workers} load processes)`);
+    settings.log(`connecting ${users.length} users (${settings.workers} load processes and one for the users on a surviving node)`);
     await pool.all(() => ({ type: 'connect', concurrency: 64 }), 'connected', 600_000);
     settings.log(`connected in ${Math.round(now() - started)} ms; giving every user a cursor`);
     const primed = await pool.all(() => ({ type: 'prime', timeoutMs: 180_000 }), 'primed', 600_000);
@@ -151,7 +201,14 @@ async function withRig(
     if (missing > 0) throw new Error(`Cannot start the storm: ${missing} users did not receive their first message within 180 s`);
     settings.log(`every user holds a cursor; sending ${settings.rate} msg/s`);
     const status = () => mergeStatus(pool);
-    await pool.all(() => ({ type: 'send-start', rate: settings.rate / settings.workers, steadyShare: settings.steadyShare }), 'ok', 10_000);
+    await pool.all(
+      (w) =>
+        w === bystanders
+          ? { type: 'send-start', rate: settings.rate * settings.steadyShare, steadyShare: 1 }
+          : { type: 'send-start', rate: (settings.rate * (1 - settings.steadyShare)) / settings.workers, steadyShare: 0 },
+      'ok',
+      10_000,
+    );
     await sleep(settings.pauseMs);
     const windows = await storm(rig, status);
     await sleep(settings.pauseMs);
@@ -168,9 +225,10 @@ async function withRig(
     const misrouted = replies.reduce((sum, reply) => sum + reply.misrouted, 0);
     return {
       scenario: names.length === 2 ? 'kill' : 'rolling',
-      storms: windows.map(({ title, window, moved, redisCommands }) => ({
+      storms: windows.map(({ title, window, moved, redisCommands, cpu }) => ({
         title,
         redisCommands,
+        cpu,
         figures: stormFigures(records, window, { moved, outOfOrder, misrouted, sheds: final.sheds, resubscribes: final.resubscribes, connectFailures: final.connectFailures, failureReasons: final.failureReasons }),
       })),
       problems: final.problems,
@@ -181,7 +239,7 @@ async function withRig(
     throw new Error(`${error instanceof Error ? error.message : String(error)}\nlast output of the nodes:\n  ${tails.join('\n  ')}`, { cause: error });
   } finally {
     await pool.all(() => ({ type: 'close' }), 'ok', 30_000).catch(() => []);
-    pool.close();
+    await pool.close();
     // SIGTERM, so a profiled node writes its profile.
     await Promise.all(nodes.map((node) => node.child.stop(20_000)));
     stats.disconnect();
@@ -244,7 +302,7 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
   return false;
 }
 
-/** Deals `items` into `parts` shares, round robin, so every share holds users of every group. */
+/** Deals `items` into `parts` shares, round robin. */
 function split<T>(items: readonly T[], parts: number): T[][] {
   const shares: T[][] = Array.from({ length: parts }, () => []);
   items.forEach((item, i) => shares[i % parts]?.push(item));

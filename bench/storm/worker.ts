@@ -248,3 +248,5 @@ process.on('message', (command: Command) => {
     (error: unknown) => process.send?.({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
   );
 });
+// run.ts closes the channel when the run ends: exit (a profiled process writes its profile on exit).
+process.on('disconnect', () => process.exit(0));
