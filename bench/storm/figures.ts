@@ -39,6 +39,8 @@ export interface StormFigures {
   readonly failedSends: number;
   /** Attempts answered UNAVAILABLE (or network error, 503) and retried, during the storm. */
   readonly retriedAttemptsInStorm: number;
+  /** How long sends first tried during the storm took to be answered (retries included). */
+  readonly sendLatency: LatencySummary;
   /** Sent during the storm window to users who moved. */
   readonly movedLatency: LatencySummary;
   /** Sent during the storm window to users whose node stayed up all along. */
@@ -78,6 +80,7 @@ export function stormFigures(
     failedSendsInStorm: records.filter((record) => record.outcome !== 'ok' && inWindow(record)).length,
     failedSends: records.filter((record) => record.outcome !== 'ok').length,
     retriedAttemptsInStorm: records.filter(inWindow).reduce((total, record) => total + record.retries, 0),
+    sendLatency: summarize(records.filter((record) => inWindow(record) && record.outcome === 'ok').map((record) => record.answeredAt - record.sentAt)),
     movedLatency: latency(false),
     steadyLatency: latency(true),
     sheds: counts.sheds,
@@ -97,6 +100,7 @@ export function formatFigures(title: string, f: StormFigures): string {
     `  lost                                  ${f.lost} of ${f.acknowledged} acknowledged sends`,
     `  duplicates                            ${f.duplicates} (out of order ${f.outOfOrder}, misrouted ${f.misrouted})`,
     `  failed sends during the storm         ${f.failedSendsInStorm} (whole run ${f.failedSends}; attempts retried during the storm ${f.retriedAttemptsInStorm})`,
+    `  sends answered, during the storm      p50 ${ms(f.sendLatency.p50)}, p99 ${ms(f.sendLatency.p99)}, max ${ms(f.sendLatency.max)} (${f.sendLatency.count} sends)`,
     `  latency, sent during the storm        p50 ${ms(f.movedLatency.p50)}, p99 ${ms(f.movedLatency.p99)}, max ${ms(f.movedLatency.max)} (${f.movedLatency.count} messages to moved users)`,
     `  latency, users on a surviving node    p50 ${ms(f.steadyLatency.p50)}, p99 ${ms(f.steadyLatency.p99)}, max ${ms(f.steadyLatency.max)} (${f.steadyLatency.count} messages)`,
     `  subscriptions answered UNAVAILABLE    ${f.resubscribes} (subscribed again on the same socket)`,

@@ -43,6 +43,8 @@ export interface SendRecord {
   readonly sentAt: number;
   /** 'ok' (the node returned the message), 'failed' (every retry failed), 'pending' (no answer yet). */
   readonly outcome: 'ok' | 'failed' | 'pending';
+  /** Epoch ms the send ended (its answer, or its last failed attempt); NaN while pending. */
+  readonly answeredAt: number;
   /** Attempts answered UNAVAILABLE (or not at all: network error, 503). */
   readonly retries: number;
   /** Epoch ms of the first receipt; NaN when it never arrived. */

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { nextReply } from '../lib/child-reply.ts';
 import { track } from '../lib/reaper.ts';
@@ -13,11 +14,12 @@ class Worker {
   readonly #child: ChildProcess;
   readonly #waiting: Array<(reply: Reply) => void> = [];
 
-  constructor(profileDir: string | undefined) {
+  constructor(profileDir: string | undefined, nice: number) {
     // 20,000 descriptors per process here: each worker holds at most a few thousand sockets.
     const execArgv = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
     this.#child = fork(WORKER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
     track(this.#child);
+    if (nice !== 0 && this.#child.pid !== undefined) setPriority(this.#child.pid, nice);
     this.#child.on('message', (reply: Reply) => this.#waiting.shift()?.(reply));
     this.#child.once('exit', () => {
       for (const waiter of this.#waiting.splice(0)) waiter({ type: 'error', message: 'the load process exited' });
@@ -51,9 +53,12 @@ class Worker {
 export class WorkerPool {
   readonly workers: Worker[];
 
-  /** @param profileDir where each load process writes its `--cpu-prof`, when set. */
-  constructor(count: number, profileDir?: string) {
-    this.workers = Array.from({ length: count }, () => new Worker(profileDir));
+  /**
+   * @param nice the scheduling priority of each load process (`nice(i)`; index `count` is never asked for).
+   * @param profileDir where each load process writes its `--cpu-prof`, when set.
+   */
+  constructor(count: number, nice: (worker: number) => number, profileDir?: string) {
+    this.workers = Array.from({ length: count }, (_, i) => new Worker(profileDir, nice(i)));
   }
 
   /** Sends `command(i)` to every worker and resolves with every reply. */

@@ -25,6 +25,12 @@ export interface StormSettings {
   readonly env: Readonly<Record<string, string>>;
   /** `--cpu-prof` output directory for the node that absorbs the storm (kill: B). */
   readonly profileDir: string | undefined;
+  /**
+   * Scheduling priority (nice) of the load processes that hold the moving users. On one machine the
+   * kernel shares the cores fairly between runnable processes, so four busy load processes would
+   * leave the node a fifth of them; real clients bring their own CPUs.
+   */
+  readonly loadNice: number;
   /** `--cpu-prof` output directory for the load processes. */
   readonly loadProfileDir: string | undefined;
   /** Sending before the first storm and after the last, and after a restarted node is up, ms. */
@@ -152,8 +158,8 @@ async function withRig(
   const secret = randomBytes(32).toString('hex');
   const redis = await startRedis();
   const nodes: StormNode[] = [];
-  // One more load process than `workers`: the bystanders' (below).
-  const pool = new WorkerPool(settings.workers + 1, settings.loadProfileDir);
+  // One more load process than `workers`: the bystanders' (below), at the nodes' priority.
+  const pool = new WorkerPool(settings.workers + 1, (w) => (w < settings.workers ? settings.loadNice : 0), settings.loadProfileDir);
   const stats = new Redis(redis.url, { maxRetriesPerRequest: 1 });
   stats.on('error', () => {});
   const rig: Rig = {

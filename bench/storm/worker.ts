@@ -16,6 +16,7 @@ interface MutableRecord {
   steady: boolean;
   sentAt: number;
   outcome: SendRecord['outcome'];
+  answeredAt: number;
   retries: number;
   receivedAt: number;
   receipts: number;
@@ -126,6 +127,7 @@ function sendTo(s: State, recipient: number): void {
     steady: s.init.users[recipient]?.steady === true,
     sentAt: now(),
     outcome: 'pending',
+    answeredAt: Number.NaN,
     retries: 0,
     receivedAt: Number.NaN,
     receipts: 0,
@@ -135,6 +137,7 @@ function sendTo(s: State, recipient: number): void {
   const to = s.init.users[recipient]?.id ?? 'nobody';
   void s.sender.send(token, to, `m:${seq}`, `w${s.init.worker}-${seq}`).then((outcome) => {
     record.outcome = outcome.ok ? 'ok' : 'failed';
+    record.answeredAt = now();
     record.retries = outcome.retries;
     if (!outcome.ok && s.problems.length < 50) s.problems.push(`send ${seq} to ${to} failed: ${outcome.why ?? ''}`);
   });
