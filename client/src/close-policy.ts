@@ -33,7 +33,7 @@ const RETRY_HINT = /retry in (\d+) ?ms/iu;
  *
  * | Code | Meaning | Next step |
  * | --- | --- | --- |
- * | 1001 | node draining or restarting | at once, next URL |
+ * | 1001 | node draining or restarting | next URL after a random 0..initialMs (a drained node's clients spread out) |
  * | 4001 | (client) token refresh | at once, same URL |
  * | 4403 | token refused or expired | fresh token, at once the first time, then backoff |
  * | 4601 | slow consumer | resume after a short jittered wait |
@@ -52,7 +52,9 @@ export function nextStep(end: ConnectionEnd, attempt: number, forbiddenInARow: n
   });
   switch (end.code) {
     case 1001:
-      return step(attempt === 0 ? 0 : fullJitter(backoff, attempt));
+      // Every client of the drained node gets this at once: spread them over the first backoff window
+      // (0..initialMs, 500 ms by default) rather than all arriving at the next node in the same instant.
+      return step(fullJitter(backoff, attempt));
     case TOKEN_REFRESH_CODE:
       return step(0, { nextUrl: false });
     case 4403:

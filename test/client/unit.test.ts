@@ -42,8 +42,9 @@ describe('full-jitter backoff', () => {
 describe('what the client does after each close code', () => {
   const step = (code: number, reason = '', attempt = 0, forbidden = 0, random = 0.5) => nextStep({ code, reason }, attempt, forbidden, backoff(random));
 
-  it('1001 (drain): reconnects at once, to the next URL', () => {
-    expect(step(1001)).toMatchObject({ delayMs: 0, nextUrl: true, reauthenticate: false });
+  it('1001 (drain): reconnects to the next URL after a random 0..initialMs, so a drained node\'s clients spread out', () => {
+    expect(step(1001)).toMatchObject({ delayMs: 50, nextUrl: true, reauthenticate: false });
+    expect([step(1001, '', 0, 0, 0).delayMs, step(1001, '', 0, 0, 0.999).delayMs]).toEqual([0, 99]);
   });
   it('4403: fetches a fresh token and reconnects at once the first time, then backs off', () => {
     expect(step(4403, 'Token expired', 0, 1)).toMatchObject({ delayMs: 0, reauthenticate: true });
