@@ -18,6 +18,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
+import { benchmarkEnv, startRedis, systemScript } from './lib/systems.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -32,14 +33,7 @@ const { values } = parseArgs({
 const count = Number(values.sockets);
 const rounds = Number(values.rounds);
 const concurrency = Number(values.concurrency);
-const repo = new URL('..', import.meta.url).pathname;
-const scripts = {
-  switchboard: values.main ?? `${repo}dist/main.js`,
-  floor: `${repo}bench/dist/floor/server.js`,
-  mercurius: `${repo}bench/dist/mercurius/server.js`,
-};
-const script = scripts[values.system];
-if (script === undefined) throw new Error(`Invalid --system: expected switchboard, floor or mercurius: current value '${values.system}'`);
+const script = systemScript(values.system, values.main);
 const resumes = values.system === 'switchboard';
 
 const secret = 'handshake-cost-secret-of-at-least-thirty-two-bytes';
@@ -48,20 +42,10 @@ const tokens = await Promise.all(
   Array.from({ length: count }, (_, i) => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(`h${i}`).setExpirationTime('1h').sign(key)),
 );
 
-const redisPort = 20000 + Math.floor(Math.random() * 20000);
-const redis = spawn('redis-server', ['--port', String(redisPort), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+const { port: redisPort, process: redis } = startRedis();
 const profile = values.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values.profile}`];
 const node = spawn(process.execPath, [...profile, script], {
-  env: {
-    ...process.env,
-    PORT: '0',
-    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-    JWT_SECRET: secret,
-    NODE_ENV: 'production',
-    SEND_RATE_PER_SECOND: '0',
-    MAX_CONNECTIONS: '1000000',
-    LOG_LEVEL: 'info',
-  },
+  env: benchmarkEnv(redisPort, secret),
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const port = await new Promise((resolve, reject) => {

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { createClient } from 'graphql-ws';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
+import { benchmarkEnv, startRedis, systemScript } from './lib/systems.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -23,33 +24,15 @@ const { values } = parseArgs({
   },
 });
 const count = Number(values.sockets);
-const repo = new URL('..', import.meta.url).pathname;
-const scripts = {
-  switchboard: values.main ?? `${repo}dist/main.js`,
-  floor: `${repo}bench/dist/floor/server.js`,
-  mercurius: `${repo}bench/dist/mercurius/server.js`,
-};
-const script = scripts[values.system];
-if (script === undefined) throw new Error(`Invalid --system: expected switchboard, floor or mercurius: current value '${values.system}'`);
+const script = systemScript(values.system, values.main);
 
 const secret = 'socket-memory-secret-of-at-least-thirty-two-bytes';
 const key = new TextEncoder().encode(secret);
 const token = (user) => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(user).setExpirationTime('1h').sign(key);
 
-const redisPort = 20000 + Math.floor(Math.random() * 20000);
-const redis = spawn('redis-server', ['--port', String(redisPort), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-const node = spawn(process.execPath, ['--expose-gc', '-r', `${repo}scripts/gc-on-signal.cjs`, script], {
-  env: {
-    ...process.env,
-    PORT: '0',
-    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-    JWT_SECRET: secret,
-    NODE_ENV: 'production',
-    SEND_RATE_PER_SECOND: '0',
-    MAX_CONNECTIONS: '1000000',
-    MAX_CONNECTIONS_PER_USER: '1000',
-    LOG_LEVEL: 'info',
-  },
+const { port: redisPort, process: redis } = startRedis();
+const node = spawn(process.execPath, ['--expose-gc', '-r', `${new URL('gc-on-signal.cjs', import.meta.url).pathname}`, script], {
+  env: benchmarkEnv(redisPort, secret, { MAX_CONNECTIONS_PER_USER: '1000' }),
   stdio: ['ignore', 'pipe', 'pipe'],
 });
 const lines = createInterface({ input: node.stdout });
