@@ -41,6 +41,11 @@ export interface StormFigures {
   readonly retriedAttemptsInStorm: number;
   /** How long sends first tried during the storm took to be answered (retries included). */
   readonly sendLatency: LatencySummary;
+  /**
+   * The slowest 1 % of messages to steady users sent during the storm, split where they waited:
+   * median ms from the send to Redis storing it, and from then to its receipt.
+   */
+  readonly steadySlowest: { readonly count: number; readonly toStoredMs: number; readonly storedToReceivedMs: number };
   /** Sent during the storm window to users who moved. */
   readonly movedLatency: LatencySummary;
   /** Sent during the storm window to users whose node stayed up all along. */
@@ -81,12 +86,23 @@ export function stormFigures(
     failedSends: records.filter((record) => record.outcome !== 'ok').length,
     retriedAttemptsInStorm: records.filter(inWindow).reduce((total, record) => total + record.retries, 0),
     sendLatency: summarize(records.filter((record) => inWindow(record) && record.outcome === 'ok').map((record) => record.answeredAt - record.sentAt)),
+    steadySlowest: slowestSplit(records.filter((record) => record.steady && inWindow(record) && record.receipts > 0)),
     movedLatency: latency(false),
     steadyLatency: latency(true),
     sheds: counts.sheds,
     resubscribes: counts.resubscribes,
     connectFailures: counts.connectFailures,
     failureReasons: counts.failureReasons,
+  };
+}
+
+function slowestSplit(records: readonly SendRecord[]): StormFigures['steadySlowest'] {
+  const slowest = [...records].sort((a, b) => b.receivedAt - b.sentAt - (a.receivedAt - a.sentAt)).slice(0, Math.max(1, Math.ceil(records.length / 100)));
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+  return {
+    count: slowest.length,
+    toStoredMs: median(slowest.map((record) => record.storedAt - record.sentAt)),
+    storedToReceivedMs: median(slowest.map((record) => record.receivedAt - record.storedAt)),
   };
 }
 
@@ -103,6 +119,7 @@ export function formatFigures(title: string, f: StormFigures): string {
     `  sends answered, during the storm      p50 ${ms(f.sendLatency.p50)}, p99 ${ms(f.sendLatency.p99)}, max ${ms(f.sendLatency.max)} (${f.sendLatency.count} sends)`,
     `  latency, sent during the storm        p50 ${ms(f.movedLatency.p50)}, p99 ${ms(f.movedLatency.p99)}, max ${ms(f.movedLatency.max)} (${f.movedLatency.count} messages to moved users)`,
     `  latency, users on a surviving node    p50 ${ms(f.steadyLatency.p50)}, p99 ${ms(f.steadyLatency.p99)}, max ${ms(f.steadyLatency.max)} (${f.steadyLatency.count} messages)`,
+    `  slowest 1 % of those, median split    ${ms(f.steadySlowest.toStoredMs)} until Redis stored it, ${ms(f.steadySlowest.storedToReceivedMs)} from there to the client (${f.steadySlowest.count} messages)`,
     `  subscriptions answered UNAVAILABLE    ${f.resubscribes} (subscribed again on the same socket)`,
     `  connections shed with 1013 (retried)  ${f.sheds}; other failed attempts ${f.connectFailures}${f.connectFailures > 0 ? ` ${JSON.stringify(f.failureReasons)}` : ''}`,
   ].join('\n');

@@ -45,6 +45,8 @@ export interface SendRecord {
   readonly outcome: 'ok' | 'failed' | 'pending';
   /** Epoch ms the send ended (its answer, or its last failed attempt); NaN while pending. */
   readonly answeredAt: number;
+  /** Epoch ms Redis stored the message (its stream id); NaN when it never arrived. */
+  readonly storedAt: number;
   /** Attempts answered UNAVAILABLE (or not at all: network error, 503). */
   readonly retries: number;
   /** Epoch ms of the first receipt; NaN when it never arrived. */

@@ -17,6 +17,7 @@ interface MutableRecord {
   sentAt: number;
   outcome: SendRecord['outcome'];
   answeredAt: number;
+  storedAt: number;
   retries: number;
   receivedAt: number;
   receipts: number;
@@ -88,7 +89,11 @@ async function initialise(init: InitCommand): Promise<State> {
       if (record === undefined) return problem(`${client.user}: unknown message ${body.slice(0, 40)}`);
       if (record.recipient !== local) s.misrouted += 1;
       record.receipts += 1;
-      if (record.receipts === 1) record.receivedAt = now();
+      if (record.receipts === 1) {
+        record.receivedAt = now();
+        // A message id is its Redis stream id, `<ms>-<seq>`: when Redis stored it (same machine, same clock).
+        record.storedAt = Number(id.split('-')[0]);
+      }
     },
     back() {},
     resubscribe: () => void (s.resubscribes += 1),
@@ -128,6 +133,7 @@ function sendTo(s: State, recipient: number): void {
     sentAt: now(),
     outcome: 'pending',
     answeredAt: Number.NaN,
+    storedAt: Number.NaN,
     retries: 0,
     receivedAt: Number.NaN,
     receipts: 0,
