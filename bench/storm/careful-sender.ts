@@ -6,6 +6,8 @@ const SEND = 'mutation($to:ID!,$body:String!,$key:ID){sendMessage(toUserId:$to,b
 const ATTEMPTS = 6;
 const FIRST_RETRY_MS = 100;
 const REQUEST_TIMEOUT_MS = 30_000;
+/** Keep-alive connections per node. */
+const POOL_SIZE = 32;
 
 /** How one send ended. */
 export interface SendOutcome {
@@ -44,6 +46,15 @@ export class CarefulSender {
     return { ok: false, retries: ATTEMPTS - 1, why };
   }
 
+  /**
+   * Opens the whole pool to every node before sending, as an app server or a load balancer holds its
+   * connections: a connection opened in the middle of a storm waits in the node's accept queues with
+   * the storm's, and a dropped SYN costs 1, 3, 7 s (docs/SCALING.md).
+   */
+  async warm(token: string): Promise<void> {
+    await Promise.all(this.ports.flatMap((port) => Array.from({ length: POOL_SIZE }, () => this.#post(port, token, JSON.stringify({ query: '{__typename}' })))));
+  }
+
   close(): void {
     for (const agent of this.#agents.values()) agent.destroy();
   }
@@ -52,7 +63,9 @@ export class CarefulSender {
     let agent = this.#agents.get(port);
     if (agent === undefined) {
       // `timeout` makes the agent drop idle sockets before the server's keep-alive timeout closes them.
-      agent = new Agent({ keepAlive: true, maxSockets: 32, timeout: REQUEST_TIMEOUT_MS });
+      // 'fifo' hands out the pooled sockets in turn, so a warmed pool stays open (each is used well within
+      // the server's keep-alive timeout) instead of shrinking to the one used last.
+      agent = new Agent({ keepAlive: true, maxSockets: POOL_SIZE, timeout: REQUEST_TIMEOUT_MS, scheduling: 'fifo' });
       this.#agents.set(port, agent);
     }
     return new Promise((resolve) => {

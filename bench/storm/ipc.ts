@@ -30,7 +30,7 @@ export type Command =
   | { readonly type: 'connect'; readonly concurrency: number }
   | { readonly type: 'prime'; readonly timeoutMs: number }
   /** Starts the open-loop sender at `rate` msg/s from this process; `steadyShare` of them to steady users. */
-  | { readonly type: 'send-start'; readonly rate: number; readonly steadyShare: number }
+  | { readonly type: 'send-start'; readonly rate: number; readonly steadyShare: number; /** Open the senders' whole pool first. */ readonly warmSenders: boolean }
   | { readonly type: 'send-stop' }
   | { readonly type: 'status' }
   | { readonly type: 'records' }

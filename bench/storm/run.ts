@@ -7,7 +7,7 @@ import { killScenario, rollingScenario, type StormSettings } from './scenarios.t
 // (dist/main.js), one private redis-server, load processes holding real graphql-ws sockets.
 //
 //   node bench/dist/storm/run.js [--scenario kill|rolling] [--users 8000] [--steady 1000] [--rate 300]
-//        [--workers 4] [--jitter-ms 2000] [--pause-ms 3000] [--env NAME=value …] [--profile <dir>] [--profile-load <dir>] [--load-nice 0] [--json]
+//        [--workers 4] [--jitter-ms 2000] [--pause-ms 3000] [--env NAME=value …] [--profile <dir>] [--profile-load <dir>] [--load-nice 0] [--warm-senders] [--json]
 //
 // kill:    2 nodes; --users on a, --steady on b; --rate msg/s through b; SIGKILL a; every client
 //          waits a random 0..jitter and resumes on b with `after` = its last id.
@@ -18,6 +18,8 @@ import { killScenario, rollingScenario, type StormSettings } from './scenarios.t
 //   machine's cores with the nodes, and the kernel shares cores fairly between runnable processes, so
 //   four busy ones take most of what the node would use; too low a priority (10 here) starves them
 //   instead, so they answer the node late (graphql-ws closes 4408 after 3 s without connection_init).
+// --warm-senders: the senders open their whole keep-alive pool (32 per node) before sending, as an app
+//   server or a load balancer holds its connections; without it they open connections on demand.
 // --profile: --cpu-prof of the node that absorbs the storm (kill: b); --profile-load: of every load process.
 // Prints each storm's figures; --json also prints them as one `STORM {…}` line (for the CI smoke).
 
@@ -36,6 +38,7 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     'profile-load': { type: 'string' },
     'load-nice': { type: 'string', default: '0' },
+    'warm-senders': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
@@ -76,6 +79,7 @@ const settings: StormSettings = {
   profileDir: values.profile,
   loadProfileDir: values['profile-load'],
   loadNice: count('load-nice', values['load-nice'], 0),
+  warmSenders: values['warm-senders'],
   pauseMs: count('pause-ms', values['pause-ms'], 0),
   log: (line) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`),
 };
@@ -85,7 +89,7 @@ const started = Date.now();
 const result = await (scenario === 'kill' ? killScenario(settings) : rollingScenario(settings));
 process.stdout.write(
   `\nreconnect storm, scenario ${scenario}: ${users} moving users, ${steady} steady, ${settings.rate} msg/s, ` +
-    `jitter 0-${settings.jitterMs} ms, ${settings.workers} load processes (+1 for the steady users), load at nice ${settings.loadNice}${Object.keys(settings.env).length > 0 ? `, node env ${JSON.stringify(settings.env)}` : ''}\n`,
+    `jitter 0-${settings.jitterMs} ms, ${settings.workers} load processes (+1 for the steady users), load at nice ${settings.loadNice}${settings.warmSenders ? ', warm senders' : ''}${Object.keys(settings.env).length > 0 ? `, node env ${JSON.stringify(settings.env)}` : ''}\n`,
 );
 for (const storm of result.storms) {
   process.stdout.write(`${formatFigures(storm.title, storm.figures)}\n`);

@@ -31,6 +31,8 @@ export interface StormSettings {
    * leave the node a fifth of them; real clients bring their own CPUs.
    */
   readonly loadNice: number;
+  /** Senders open their whole connection pool before the first send (an app's warm pool, a load balancer's). */
+  readonly warmSenders: boolean;
   /** `--cpu-prof` output directory for the load processes. */
   readonly loadProfileDir: string | undefined;
   /** Sending before the first storm and after the last, and after a restarted node is up, ms. */
@@ -210,8 +212,8 @@ async function withRig(
     await pool.all(
       (w) =>
         w === bystanders
-          ? { type: 'send-start', rate: settings.rate * settings.steadyShare, steadyShare: 1 }
-          : { type: 'send-start', rate: (settings.rate * (1 - settings.steadyShare)) / settings.workers, steadyShare: 0 },
+          ? { type: 'send-start', rate: settings.rate * settings.steadyShare, steadyShare: 1, warmSenders: settings.warmSenders }
+          : { type: 'send-start', rate: (settings.rate * (1 - settings.steadyShare)) / settings.workers, steadyShare: 0, warmSenders: settings.warmSenders },
       'ok',
       10_000,
     );

@@ -225,6 +225,7 @@ async function handle(command: Command): Promise<Reply> {
     case 'prime':
       return { type: 'primed', missing: await prime(s, command.timeoutMs) };
     case 'send-start':
+      if (command.warmSenders) await s.sender.warm(s.senderTokens[0] as string);
       startSending(s, command.rate, command.steadyShare);
       return { type: 'ok' };
     case 'send-stop':
