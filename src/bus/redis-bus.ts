@@ -1,11 +1,10 @@
 import { Cluster, type Redis } from 'ioredis';
 import type { RedisTarget, Routing } from '../config.ts';
-import { asMessage, type Message } from '../domain/message.ts';
+import { asMessage } from '../domain/message.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import {
   BusUnavailableError,
-  CursorExpiredError,
   type Bus,
   type BusEvents,
   type HistoryLimits,
@@ -16,12 +15,12 @@ import { channels, keys } from './channels.ts';
 import { createClusterSubscriber } from './cluster-subscriber.ts';
 import { hashSlot } from './hash-slot.ts';
 import { createFaultLog } from './fault-log.ts';
+import { createHistoryReads, pageOf, type ReadReply } from './history-reads.ts';
 import { persist, RECONNECT_MAX_MS } from './redis-backoff.ts';
 import { connectRedis, createRedisConnection, serverOptions, type RedisConnection } from './redis-connection.ts';
 import { adviceFor, classifyRedisError, describeError, FATAL_AT_START, targetVariable } from './redis-faults.ts';
 import { refuseClusterNode, refuseReplica } from './replica-check.ts';
 import { PUBLISH_SCRIPT, READ_SCRIPT, SEND_SCRIPT, TAIL_SCRIPT } from './redis-scripts.ts';
-import { createReadLimiter } from './read-limiter.ts';
 import { ReplicaAcks } from './replica-acks.ts';
 import { watchSentinelPrimary } from './sentinel-watch.ts';
 import { createServerSubscriber } from './server-subscriber.ts';
@@ -43,15 +42,16 @@ export interface RedisBusOptions {
 const SENTINEL_CHECK_MS = 1000;
 
 /**
- * History reads one node keeps outstanding at Redis (`read-limiter.ts`): a reconnect storm's catch-up
- * reads wait in the node rather than queue inside Redis ahead of live sends.
+ * History reads one node keeps outstanding at Redis (`history-reads.ts`): a reconnect storm's catch-up
+ * reads wait in the node rather than queue inside Redis ahead of live sends, and leave in pipelines
+ * of up to this many.
  */
 const HISTORY_READ_CONCURRENCY = 64;
 
 type Scripted = RedisConnection & {
   sbSend(...args: string[]): Promise<string>;
   sbPublish(...args: string[]): Promise<number>;
-  sbRead(...args: string[]): Promise<Array<string | [string, string[]]>>;
+  sbRead(...args: string[]): Promise<ReadReply>;
   sbTail(key: string): Promise<string>;
 };
 
@@ -81,7 +81,7 @@ export function createRedisBus(options: RedisBusOptions): Bus {
   publisher.defineCommand('sbTail', { numberOfKeys: 1, lua: TAIL_SCRIPT });
   const sharded = publisher instanceof Cluster && routing === 'user';
   const acks = (options.waitReplicas ?? 0) > 0 ? new ReplicaAcks(options.waitReplicas ?? 0) : undefined;
-  const limitReads = createReadLimiter(HISTORY_READ_CONCURRENCY);
+  const readHistory = createHistoryReads(publisher, HISTORY_READ_CONCURRENCY);
   let events: BusEvents | undefined;
   const variable = targetVariable(target);
   const faults = createFaultLog(logger);
@@ -250,28 +250,11 @@ export function createRedisBus(options: RedisBusOptions): Bus {
     async read(userId, after, limit) {
       let reply;
       try {
-        reply = await limitReads(() =>
-          publisher.sbRead(
-            keys.history(userId),
-            keys.trimmed(userId),
-            after ?? '',
-            String(limit),
-            String(limits.maxPerUser),
-            String(limits.ttlMs),
-          ),
-        );
+        reply = await readHistory([keys.history(userId), keys.trimmed(userId), after ?? '', String(limit), String(limits.maxPerUser), String(limits.ttlMs)]);
       } catch (error) {
         throw unavailable('read history', error);
       }
-      if (reply[0] === 'expired') {
-        throw new CursorExpiredError(`Cannot read history: messages after ${after} were dropped by retention`);
-      }
-      const items: Message[] = [];
-      for (let i = 1; i + 1 < reply.length; i += 2) {
-        items.push(fromEntry(userId, reply[i] as string, reply[i + 1] as string[]));
-      }
-      const hasMore = items.length > limit;
-      return { items: hasMore ? items.slice(0, limit) : items, hasMore };
+      return pageOf(userId, after, reply, limit);
     },
     async tail(userId) {
       try {
@@ -316,15 +299,6 @@ function withDeadline<T>(promise: Promise<T>, deadline: number): Promise<T> {
     timer = setTimeout(() => reject(new Error('no answer before the send timeout')), Math.max(0, deadline - Date.now()));
   });
   return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
-}
-
-/** A stream entry (fields f=from, b=body, s=sentAt) as a message. */
-function fromEntry(toUserId: string, id: string, fields: string[]): Message {
-  const record: Record<string, string> = {};
-  for (let i = 0; i + 1 < fields.length; i += 2) record[fields[i] as string] = fields[i + 1] as string;
-  const message = asMessage({ id, toUserId, fromUserId: record['f'], body: record['b'], sentAt: record['s'] });
-  if (message === undefined) throw new Error(`History entry ${id} is malformed`);
-  return message;
 }
 
 function describe(error: unknown): string {
