@@ -16,6 +16,11 @@ export interface SendOutcome {
   readonly retries: number;
   /** Why the last attempt failed, when `ok` is false. */
   readonly why?: string;
+  /**
+   * Whether the answered attempt went out on a connection the pool opened for it (none was free): in
+   * a storm such a connection waits in the node's accept queue behind the storm's (docs/SCALING.md).
+   */
+  readonly newConnection: boolean;
 }
 
 /**
@@ -38,12 +43,12 @@ export class CarefulSender {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, FIRST_RETRY_MS * 2 ** (attempt - 1) * (0.5 + this.random())));
       const port = this.ports[(first + attempt) % this.ports.length] as number;
-      const answer = await this.#post(port, token, JSON.stringify({ query: SEND, variables: { to, body, key } }));
-      if (answer === 'ok') return { ok: true, retries: attempt };
-      if (!answer.retry) return { ok: false, retries: attempt, why: answer.why };
+      const { answer, newConnection } = await this.#post(port, token, JSON.stringify({ query: SEND, variables: { to, body, key } }));
+      if (answer === 'ok') return { ok: true, retries: attempt, newConnection };
+      if (!answer.retry) return { ok: false, retries: attempt, why: answer.why, newConnection };
       why = answer.why;
     }
-    return { ok: false, retries: ATTEMPTS - 1, why };
+    return { ok: false, retries: ATTEMPTS - 1, why, newConnection: false };
   }
 
   /**
@@ -59,7 +64,7 @@ export class CarefulSender {
     for (const agent of this.#agents.values()) agent.destroy();
   }
 
-  #post(port: number, token: string, payload: string): Promise<'ok' | { retry: boolean; why: string }> {
+  #post(port: number, token: string, payload: string): Promise<{ answer: 'ok' | { retry: boolean; why: string }; newConnection: boolean }> {
     let agent = this.#agents.get(port);
     if (agent === undefined) {
       // `timeout` makes the agent drop idle sockets before the server's keep-alive timeout closes them.
@@ -68,7 +73,9 @@ export class CarefulSender {
       agent = new Agent({ keepAlive: true, maxSockets: POOL_SIZE, timeout: REQUEST_TIMEOUT_MS, scheduling: 'fifo' });
       this.#agents.set(port, agent);
     }
-    return new Promise((resolve) => {
+    return new Promise((settle) => {
+      let newConnection = false;
+      const resolve = (answer: 'ok' | { retry: boolean; why: string }) => settle({ answer, newConnection });
       const req = request(
         {
           host: '127.0.0.1',
@@ -86,6 +93,9 @@ export class CarefulSender {
           res.on('error', (error) => resolve({ retry: true, why: `response error: ${error.message}` }));
         },
       );
+      req.once('socket', () => {
+        newConnection = !req.reusedSocket;
+      });
       req.on('timeout', () => req.destroy(new Error(`no response in ${REQUEST_TIMEOUT_MS} ms`)));
       req.on('error', (error) => resolve({ retry: true, why: `network: ${error.message}` }));
       req.end(payload);

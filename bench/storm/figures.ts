@@ -43,13 +43,16 @@ export interface StormFigures {
   readonly sendLatency: LatencySummary;
   /**
    * The slowest 1 % of messages to steady users sent during the storm, split where they waited:
-   * median ms from the send to Redis storing it, and from then to its receipt.
+   * median ms from the send to Redis storing it, and from then to its receipt; and how many of them
+   * were sent on a connection the sender opened for them.
    */
-  readonly steadySlowest: { readonly count: number; readonly toStoredMs: number; readonly storedToReceivedMs: number };
+  readonly steadySlowest: { readonly count: number; readonly toStoredMs: number; readonly storedToReceivedMs: number; readonly onNewConnection: number };
   /** Sent during the storm window to users who moved. */
   readonly movedLatency: LatencySummary;
   /** Sent during the storm window to users whose node stayed up all along. */
   readonly steadyLatency: LatencySummary;
+  /** The same, only those the sender sent on a connection that was already open. */
+  readonly steadyLatencyOpenConnection: LatencySummary;
   readonly sheds: number;
   /** Subscriptions answered UNAVAILABLE on an open socket and made again (whole run). */
   readonly resubscribes: number;
@@ -68,10 +71,10 @@ export function stormFigures(
   counts: { moved: number; outOfOrder: number; misrouted: number; sheds: number; resubscribes: number; connectFailures: number; failureReasons: Readonly<Record<string, number>> },
 ): StormFigures {
   const inWindow = (record: SendRecord) => record.sentAt >= window.start && record.sentAt <= window.end;
-  const latency = (steady: boolean) =>
+  const latency = (steady: boolean, only: (record: SendRecord) => boolean = () => true) =>
     summarize(
       records
-        .filter((record) => record.steady === steady && inWindow(record) && record.receipts > 0)
+        .filter((record) => record.steady === steady && inWindow(record) && record.receipts > 0 && only(record))
         .map((record) => record.receivedAt - record.sentAt),
     );
   return {
@@ -89,6 +92,7 @@ export function stormFigures(
     steadySlowest: slowestSplit(records.filter((record) => record.steady && inWindow(record) && record.receipts > 0)),
     movedLatency: latency(false),
     steadyLatency: latency(true),
+    steadyLatencyOpenConnection: latency(true, (record) => !record.newConnection),
     sheds: counts.sheds,
     resubscribes: counts.resubscribes,
     connectFailures: counts.connectFailures,
@@ -103,6 +107,7 @@ function slowestSplit(records: readonly SendRecord[]): StormFigures['steadySlowe
     count: slowest.length,
     toStoredMs: median(slowest.map((record) => record.storedAt - record.sentAt)),
     storedToReceivedMs: median(slowest.map((record) => record.receivedAt - record.storedAt)),
+    onNewConnection: slowest.filter((record) => record.newConnection).length,
   };
 }
 
@@ -119,7 +124,8 @@ export function formatFigures(title: string, f: StormFigures): string {
     `  sends answered, during the storm      p50 ${ms(f.sendLatency.p50)}, p99 ${ms(f.sendLatency.p99)}, max ${ms(f.sendLatency.max)} (${f.sendLatency.count} sends)`,
     `  latency, sent during the storm        p50 ${ms(f.movedLatency.p50)}, p99 ${ms(f.movedLatency.p99)}, max ${ms(f.movedLatency.max)} (${f.movedLatency.count} messages to moved users)`,
     `  latency, users on a surviving node    p50 ${ms(f.steadyLatency.p50)}, p99 ${ms(f.steadyLatency.p99)}, max ${ms(f.steadyLatency.max)} (${f.steadyLatency.count} messages)`,
-    `  slowest 1 % of those, median split    ${ms(f.steadySlowest.toStoredMs)} until Redis stored it, ${ms(f.steadySlowest.storedToReceivedMs)} from there to the client (${f.steadySlowest.count} messages)`,
+    `    sent on connections already open    p50 ${ms(f.steadyLatencyOpenConnection.p50)}, p99 ${ms(f.steadyLatencyOpenConnection.p99)}, max ${ms(f.steadyLatencyOpenConnection.max)} (${f.steadyLatencyOpenConnection.count} messages)`,
+    `  slowest 1 % of those, median split    ${ms(f.steadySlowest.toStoredMs)} until Redis stored it, ${ms(f.steadySlowest.storedToReceivedMs)} from there to the client (${f.steadySlowest.count} messages, ${f.steadySlowest.onNewConnection} sent on a connection opened for them)`,
     `  subscriptions answered UNAVAILABLE    ${f.resubscribes} (subscribed again on the same socket)`,
     `  connections shed with 1013 (retried)  ${f.sheds}; other failed attempts ${f.connectFailures}${f.connectFailures > 0 ? ` ${JSON.stringify(f.failureReasons)}` : ''}`,
   ].join('\n');

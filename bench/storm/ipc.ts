@@ -49,6 +49,8 @@ export interface SendRecord {
   readonly storedAt: number;
   /** Attempts answered UNAVAILABLE (or not at all: network error, 503). */
   readonly retries: number;
+  /** The answered attempt went out on a connection opened for it (careful-sender.ts). */
+  readonly newConnection: boolean;
   /** Epoch ms of the first receipt; NaN when it never arrived. */
   readonly receivedAt: number;
   readonly receipts: number;

@@ -19,6 +19,7 @@ interface MutableRecord {
   answeredAt: number;
   storedAt: number;
   retries: number;
+  newConnection: boolean;
   receivedAt: number;
   receipts: number;
 }
@@ -135,6 +136,7 @@ function sendTo(s: State, recipient: number): void {
     answeredAt: Number.NaN,
     storedAt: Number.NaN,
     retries: 0,
+    newConnection: false,
     receivedAt: Number.NaN,
     receipts: 0,
   };
@@ -145,6 +147,7 @@ function sendTo(s: State, recipient: number): void {
     record.outcome = outcome.ok ? 'ok' : 'failed';
     record.answeredAt = now();
     record.retries = outcome.retries;
+    record.newConnection = outcome.newConnection;
     if (!outcome.ok && s.problems.length < 50) s.problems.push(`send ${seq} to ${to} failed: ${outcome.why ?? ''}`);
   });
 }
