@@ -51,8 +51,10 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 /**
  * WebSocket upgrades completed per event-loop turn (upgrade-pacer.ts). A handshake and the frames
- * that follow it cost the node about 0.6 ms (`scripts/handshake-cost.mjs`), so a turn holds about
- * 20 ms of new-socket work; an idle node turns often enough that the bound costs a lone client nothing.
+ * that follow it cost the node 0.2–0.6 ms, depending on the machine (`scripts/handshake-cost.mjs`), so
+ * a turn holds about 7–20 ms of new-socket work; an idle node turns often enough that the bound costs
+ * a lone client nothing. 8 and 16 were tried against 32 in 16,000-user storms (docs/SCALING.md "Third
+ * pass"): no better for the users already on the node.
  */
 const UPGRADES_PER_TURN = 32;
 
