@@ -68,6 +68,27 @@ describe('createHistoryReads', () => {
     for (const k of [0, 1, 3]) expect(results[k]?.status === 'fulfilled' ? results[k].value.length : 0).toBe(3);
   });
 
+  it('fails every read of a pipeline within the command timeout when Redis hangs, and reads again once it answers', async () => {
+    const hung = new Redis(redis.url, { lazyConnect: true, commandTimeout: 300, enableOfflineQueue: false });
+    hung.defineCommand('sbRead', { numberOfKeys: 2, lua: READ_SCRIPT });
+    await hung.connect();
+    const read = createHistoryReads(hung as ReadingConnection, 64);
+    await read(readArgs('hung')); // the script is loaded on this connection
+    redis.pause();
+    try {
+      const started = Date.now();
+      const results = await Promise.allSettled([read(readArgs('hung')), read(readArgs('hung')), read(readArgs('hung'))]);
+      expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected']);
+      for (const result of results) expect(result.status === 'rejected' ? String(result.reason) : '').toMatch(/timed out/u);
+      // Each read fails after its command timeout (300 ms), whichever pipeline it went out in.
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      redis.resume();
+    }
+    expect(await read(readArgs('hung'))).toEqual(['ok']);
+    hung.disconnect();
+  });
+
   it('keeps at most `concurrency` reads outstanding, in pipelines of at most that many', async () => {
     const read = createHistoryReads(connection, 4);
     const before = await readEvents();
