@@ -14,6 +14,7 @@ import type { ChannelSubscriber, SubscriberEvents } from './channel-subscriber.t
 import { channels, keys } from './channels.ts';
 import { createClusterSubscriber } from './cluster-subscriber.ts';
 import { hashSlot } from './hash-slot.ts';
+import { withDeadline } from './deadline.ts';
 import { createFaultLog } from './fault-log.ts';
 import { createHistoryReads, pageOf, type ReadReply } from './history-reads.ts';
 import { persist, RECONNECT_MAX_MS } from './redis-backoff.ts';
@@ -290,15 +291,6 @@ function subscriberConnection(
   if (connection instanceof Cluster) throw new Error('A cluster has no single subscriber connection');
   watch(connection, 'subscriber');
   return connection;
-}
-
-/** `promise`, or a rejection once the epoch-ms `deadline` passes (ioredis may retry on a cluster redirect past it). */
-function withDeadline<T>(promise: Promise<T>, deadline: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('no answer before the send timeout')), Math.max(0, deadline - Date.now()));
-  });
-  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }
 
 function describe(error: unknown): string {

@@ -1,3 +1,6 @@
+import type { RedisConnection } from '../bus/redis-connection.ts';
+import type { StoreEvent } from './presence-store.ts';
+
 /**
  * The Lua scripts of Redis presence. Every key carries the hash tag `{presence}` (one Redis Cluster
  * slot), so each script is atomic on one shard. Times come from Redis (`TIME`), never from a node.
@@ -164,3 +167,35 @@ for i = 1, #ARGV do
 end
 return reply
 `;
+
+/** A connection with the presence scripts defined on it ({@link withPresenceScripts}). */
+export type PresenceScripted = RedisConnection & {
+  presenceChange(...args: string[]): Promise<string>;
+  presenceSync(...args: string[]): Promise<string>;
+  presenceReap(...args: string[]): Promise<number>;
+  presenceHeartbeat(...args: string[]): Promise<string[]>;
+  presenceLeave(...args: string[]): Promise<number>;
+  presenceSnapshot(...args: string[]): Promise<string[]>;
+};
+
+/** Defines the presence scripts on `connection` (ioredis sends each by its SHA, loading it when Redis lacks it). */
+export function withPresenceScripts(connection: RedisConnection): PresenceScripted {
+  connection.defineCommand('presenceChange', { numberOfKeys: 5, lua: CHANGE_SCRIPT });
+  connection.defineCommand('presenceSync', { numberOfKeys: 5, lua: SYNC_SCRIPT });
+  connection.defineCommand('presenceReap', { numberOfKeys: 5, lua: REAP_SCRIPT });
+  connection.defineCommand('presenceHeartbeat', { numberOfKeys: 1, lua: HEARTBEAT_SCRIPT });
+  connection.defineCommand('presenceLeave', { numberOfKeys: 1, lua: LEAVE_SCRIPT });
+  connection.defineCommand('presenceSnapshot', { numberOfKeys: 2, lua: SNAPSHOT_SCRIPT });
+  return connection as PresenceScripted;
+}
+
+/** Narrows what the scripts publish (parsed JSON `{ u, on, at, seq }`, numbers as strings) to a {@link StoreEvent}. */
+export function asStoreEvent(value: unknown): StoreEvent | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { u, on, at, seq } = value as Record<string, unknown>;
+  if (typeof u !== 'string' || typeof on !== 'boolean' || typeof at !== 'string' || typeof seq !== 'string') return undefined;
+  const atMs = Number(at);
+  const sequence = Number(seq);
+  if (!Number.isSafeInteger(atMs) || !Number.isSafeInteger(sequence)) return undefined;
+  return { userId: u, online: on, at: atMs, seq: sequence };
+}

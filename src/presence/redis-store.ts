@@ -13,8 +13,8 @@ import type { RedisTarget } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { PresenceUnavailableError } from './presence.ts';
 import type { PresenceMetrics } from './presence-metrics.ts';
-import type { PresenceStore, StoreEvent, StoreHooks } from './presence-store.ts';
-import { CHANGE_SCRIPT, HEARTBEAT_SCRIPT, LEAVE_SCRIPT, REAP_SCRIPT, SNAPSHOT_SCRIPT, SYNC_SCRIPT } from './redis-scripts.ts';
+import type { PresenceStore, StoreHooks } from './presence-store.ts';
+import { asStoreEvent, withPresenceScripts } from './redis-scripts.ts';
 
 export interface RedisPresenceOptions {
   /**
@@ -40,15 +40,6 @@ const REAP_PER_HEARTBEAT = 16;
 /** How often, with Sentinel, the connections are checked to be on the primary the sentinels name (as the bus's). */
 const SENTINEL_CHECK_MS = 1000;
 
-type Scripted = RedisConnection & {
-  presenceChange(...args: string[]): Promise<string>;
-  presenceSync(...args: string[]): Promise<string>;
-  presenceReap(...args: string[]): Promise<number>;
-  presenceHeartbeat(...args: string[]): Promise<string[]>;
-  presenceLeave(...args: string[]): Promise<number>;
-  presenceSnapshot(...args: string[]): Promise<string[]>;
-};
-
 /**
  * Presence in Redis. Each node keeps its share (user → its sessions) in a hash under a lease it
  * renews every ttl/3 by rewriting the lease's score only; a session change is one script that touches
@@ -64,13 +55,7 @@ export function createRedisPresenceStore(options: RedisPresenceOptions): Presenc
   // Fail at once rather than queue (the shared connection options): a failed write is repaired by
   // the next full sync, never replayed late.
   const make = (name: string): RedisConnection => createRedisConnection(target, { name, commandTimeoutMs: options.commandTimeoutMs });
-  const commands = make('switchboard-presence') as Scripted;
-  commands.defineCommand('presenceChange', { numberOfKeys: 5, lua: CHANGE_SCRIPT });
-  commands.defineCommand('presenceSync', { numberOfKeys: 5, lua: SYNC_SCRIPT });
-  commands.defineCommand('presenceReap', { numberOfKeys: 5, lua: REAP_SCRIPT });
-  commands.defineCommand('presenceHeartbeat', { numberOfKeys: 1, lua: HEARTBEAT_SCRIPT });
-  commands.defineCommand('presenceLeave', { numberOfKeys: 1, lua: LEAVE_SCRIPT });
-  commands.defineCommand('presenceSnapshot', { numberOfKeys: 2, lua: SNAPSHOT_SCRIPT });
+  const commands = withPresenceScripts(make('switchboard-presence'));
   const { leases, online, sessions, seq, events: channel } = presenceNames;
   const keysOf = (leaseId: string) => [leases, presenceNames.share(leaseId), online, sessions, seq];
 
@@ -303,15 +288,4 @@ function eventConnection(connection: RedisConnection, onError: (error: Error) =>
   if (connection instanceof Cluster) throw new Error('A cluster has no single subscriber connection');
   connection.on('error', onError);
   return connection;
-}
-
-/** Narrows a pub/sub payload (parsed JSON `{ u, on, at, seq }`, numbers as strings) to a {@link StoreEvent}. */
-function asStoreEvent(value: unknown): StoreEvent | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { u, on, at, seq } = value as Record<string, unknown>;
-  if (typeof u !== 'string' || typeof on !== 'boolean' || typeof at !== 'string' || typeof seq !== 'string') return undefined;
-  const atMs = Number(at);
-  const sequence = Number(seq);
-  if (!Number.isSafeInteger(atMs) || !Number.isSafeInteger(sequence)) return undefined;
-  return { userId: u, online: on, at: atMs, seq: sequence };
 }
