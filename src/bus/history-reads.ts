@@ -2,7 +2,6 @@ import { Cluster } from 'ioredis';
 import { asMessage, type Message } from '../domain/message.ts';
 import { createBatcher } from './batcher.ts';
 import { CursorExpiredError } from './bus.ts';
-import { createReadLimiter } from './read-limiter.ts';
 import type { RedisConnection } from './redis-connection.ts';
 
 /** What the read script (`READ_SCRIPT`) answers: 'ok' then id, fields, id, fields …, or 'expired'. */
@@ -14,9 +13,10 @@ export type ReadingConnection = RedisConnection & { sbRead(...args: string[]): P
 type Outcome = { readonly reply: ReadReply } | { readonly error: unknown };
 
 /**
- * Runs one node's history reads (one `READ_SCRIPT` call each): at most `concurrency` outstanding at
- * Redis (`read-limiter.ts`), and those asked for while others are in flight sent together, as one
- * pipeline (`batcher.ts`). In a reconnect storm every resuming client reads its history; one by one,
+ * Runs one node's history reads (one `READ_SCRIPT` call each): those asked for while others are in
+ * flight go out together, as one pipeline of at most `concurrency`, one pipeline at a time
+ * (`batcher.ts`), so at most `concurrency` are outstanding at Redis and the rest wait in the node, in
+ * arrival order, not inside Redis ahead of live sends. In a reconnect storm every resuming client reads its history; one by one,
  * each read was a write to the Redis socket of its own, the costliest single step of a resuming
  * handshake after the 101 response. Pipelined, a turn's reads leave in one write and each still
  * answers, or fails, on its own. On a Redis Cluster a pipeline must stay within one slot, so there
@@ -40,9 +40,8 @@ export function createHistoryReads(connection: ReadingConnection, concurrency: n
       return error === null ? { reply: reply as ReadReply } : { error };
     });
   }, concurrency);
-  const limit = createReadLimiter(concurrency);
   return async (args) => {
-    const outcome = await limit(() => pipelined(args));
+    const outcome = await pipelined(args);
     if ('error' in outcome) throw outcome.error;
     return outcome.reply;
   };

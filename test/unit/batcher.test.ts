@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { createBatcher } from '../../src/bus/batcher.ts';
-import { createReadLimiter } from '../../src/bus/read-limiter.ts';
 
 /** A promise and the function that settles it. */
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -55,42 +54,5 @@ describe('createBatcher', () => {
     await expect(failed[0]).rejects.toThrow('Redis did not answer');
     await expect(failed[1]).rejects.toThrow('Redis did not answer');
     expect(await batch('c')).toBe('c');
-  });
-});
-
-describe('createReadLimiter', () => {
-  it('keeps at most `concurrency` reads outstanding and starts the waiting ones in arrival order', async () => {
-    const limit = createReadLimiter(2);
-    const gates = new Map<number, () => void>();
-    const started: number[] = [];
-    const read = (n: number) =>
-      limit(async () => {
-        started.push(n);
-        const gate = deferred();
-        gates.set(n, gate.resolve);
-        await gate.promise;
-        return n;
-      });
-    const reads = [1, 2, 3, 4].map(read);
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(started).toEqual([1, 2]);
-    gates.get(2)?.();
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(started).toEqual([1, 2, 3]);
-    // A read arriving now waits behind 4: the finished read's slot went to 3, not to the newcomer.
-    const fifth = read(5);
-    gates.get(1)?.();
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(started).toEqual([1, 2, 3, 4]);
-    for (const n of [3, 4]) gates.get(n)?.();
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    gates.get(5)?.();
-    expect(await Promise.all([...reads, fifth])).toEqual([1, 2, 3, 4, 5]);
-  });
-
-  it('frees the slot of a read that failed', async () => {
-    const limit = createReadLimiter(1);
-    await expect(limit(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-    expect(await limit(() => Promise.resolve('next'))).toBe('next');
   });
 });
