@@ -1,5 +1,5 @@
-import { runCli } from './cli.ts';
-import { denoProcess, serveDeno } from './runtime/deno.ts';
+import { runCli } from './app/cli.ts';
+import { denoProcess, serveDeno } from './runtime/deno/host.ts';
 
 // The Deno entry, and with `main.ts` the only module with side effects: the same command line
 // (`cli.ts`) hosted by `Deno.serve`. Run it with `npm run start:deno` (see deno.json for the

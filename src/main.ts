@@ -1,5 +1,5 @@
-import { runCli } from './cli.ts';
-import { serveNode } from './runtime/node.ts';
+import { runCli } from './app/cli.ts';
+import { serveNode } from './runtime/node/host.ts';
 
 // The Node entry, and with `main-deno.ts` the only module with side effects: read the environment,
 // start, and stop on a signal (see `cli.ts`).

@@ -1,6 +1,6 @@
 import { createVerifier as createFastVerifier, TokenError } from 'fast-jwt';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import type { Config } from '../config.ts';
+import type { Config } from '../app/config.ts';
 import { userIdProblem } from '../domain/user-id.ts';
 
 /** The authenticated caller. `userId` is the token's `sub` claim. */

@@ -1,8 +1,8 @@
 import { Cluster } from 'ioredis';
 import { asMessage, type Message } from '../domain/message.ts';
-import { createBatcher } from './batcher.ts';
+import { createBatcher } from '../util/batcher.ts';
 import { CursorExpiredError } from './bus.ts';
-import type { RedisConnection } from './redis-connection.ts';
+import type { RedisConnection } from '../redis/connection.ts';
 
 /** What the read script (`READ_SCRIPT`) answers: 'ok' then id, fields, id, fields …, or 'expired'. */
 export type ReadReply = Array<string | string[]>;

@@ -1,7 +1,7 @@
 import { Cluster, type Redis } from 'ioredis';
-import type { RedisTarget, Routing } from '../config.ts';
+import type { RedisTarget, Routing } from '../app/config.ts';
 import { asMessage } from '../domain/message.ts';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../util/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import {
   BusUnavailableError,
@@ -10,21 +10,21 @@ import {
   type HistoryLimits,
   type MessageDraft,
 } from './bus.ts';
-import type { ChannelSubscriber, SubscriberEvents } from './channel-subscriber.ts';
-import { channels, keys } from './channels.ts';
-import { createClusterSubscriber } from './cluster-subscriber.ts';
-import { hashSlot } from './hash-slot.ts';
-import { withDeadline } from './deadline.ts';
-import { createFaultLog } from './fault-log.ts';
+import type { ChannelSubscriber, SubscriberEvents } from '../redis/channel-subscriber.ts';
+import { channels, keys } from '../redis/keys.ts';
+import { createClusterSubscriber } from '../redis/cluster-subscriber.ts';
+import { hashSlot } from '../redis/hash-slot.ts';
+import { withDeadline } from '../util/deadline.ts';
+import { createFaultLog } from '../util/fault-log.ts';
 import { createHistoryReads, pageOf, type ReadReply } from './history-reads.ts';
-import { persist, RECONNECT_MAX_MS } from './redis-backoff.ts';
-import { connectRedis, createRedisConnection, serverOptions, type RedisConnection } from './redis-connection.ts';
-import { adviceFor, classifyRedisError, describeError, FATAL_AT_START, targetVariable } from './redis-faults.ts';
-import { refuseClusterNode, refuseReplica } from './replica-check.ts';
+import { persist, RECONNECT_MAX_MS } from '../util/backoff.ts';
+import { connectRedis, createRedisConnection, serverOptions, type RedisConnection } from '../redis/connection.ts';
+import { adviceFor, classifyRedisError, describeError, FATAL_AT_START, targetVariable } from '../redis/faults.ts';
+import { refuseClusterNode, refuseReplica } from '../redis/topology-checks.ts';
 import { PUBLISH_SCRIPT, READ_SCRIPT, SEND_SCRIPT, TAIL_SCRIPT } from './redis-scripts.ts';
-import { ReplicaAcks } from './replica-acks.ts';
-import { watchSentinelPrimary } from './sentinel-watch.ts';
-import { createServerSubscriber } from './server-subscriber.ts';
+import { ReplicaAcks } from '../redis/replica-acks.ts';
+import { watchSentinelPrimary } from '../redis/sentinel-watch.ts';
+import { createServerSubscriber } from '../redis/server-subscriber.ts';
 
 export interface RedisBusOptions {
   /** Standalone, Sentinel or Cluster (`config.redis`). */

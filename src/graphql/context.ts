@@ -1,6 +1,6 @@
 import type { Viewer } from '../auth/verifier.ts';
 import type { StreamBacklog } from '../engine/message-stream.ts';
-import type { Services } from '../services.ts';
+import type { Services } from './services.ts';
 
 /**
  * What every resolver receives. `viewer` is set only for a verified token; `authProblem` says why a

@@ -1,7 +1,7 @@
 import { parseCursor } from '../domain/cursor.ts';
 import { byteLength } from '../domain/message.ts';
 import { userIdProblem } from '../domain/user-id.ts';
-import { clientError } from '../errors.ts';
+import { clientError } from './errors.ts';
 
 /** The largest `first` of the `messages` query. */
 export const MAX_PAGE_SIZE = 500;

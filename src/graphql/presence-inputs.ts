@@ -1,5 +1,5 @@
 import { userIdProblem } from '../domain/user-id.ts';
-import { clientError } from '../errors.ts';
+import { clientError } from './errors.ts';
 
 /** The most ids one `isOnline` may ask about. */
 export const MAX_IS_ONLINE_IDS = 500;

@@ -1,4 +1,4 @@
-import { clientError } from '../errors.ts';
+import { clientError } from './errors.ts';
 import { PresenceDisabledError, PresenceUnavailableError, type PresenceEvent } from '../presence/presence.ts';
 import type { GraphQLContext } from './context.ts';
 import { MAX_IS_ONLINE_IDS, MAX_WATCHED_USERS, presenceUserIds } from './presence-inputs.ts';

@@ -2,7 +2,7 @@ import { DateTimeResolver } from 'graphql-scalars';
 import { BusUnavailableError, CursorExpiredError } from '../bus/bus.ts';
 import type { Message } from '../domain/message.ts';
 import type { MessageStream } from '../engine/message-stream.ts';
-import { clientError } from '../errors.ts';
+import { clientError } from './errors.ts';
 import type { GraphQLContext } from './context.ts';
 import { checkSendArguments, cursorArgument, pageSizeArgument } from './inputs.ts';
 import { presenceQueries, presenceSubscriptions } from './presence-resolvers.ts';

@@ -1,5 +1,5 @@
 import type { Viewer } from '../auth/verifier.ts';
-import { clientError } from '../errors.ts';
+import { clientError } from './errors.ts';
 import type { GraphQLContext } from './context.ts';
 
 /** The authenticated caller. @throws UNAUTHENTICATED */

@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../util/logger.ts';
 import type { PresenceSettings } from './config.ts';
 import { createDisabledPresence } from './disabled-presence.ts';
 import { createMemoryPresenceStore } from './memory-store.ts';

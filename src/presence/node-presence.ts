@@ -1,4 +1,4 @@
-import type { Logger } from '../log.ts';
+import type { Logger } from '../util/logger.ts';
 import type { Presence, PresenceSession, PresenceWatch } from './presence.ts';
 import type { PresenceStore } from './presence-store.ts';
 import { WatchRegistry, type Watch } from './watch.ts';

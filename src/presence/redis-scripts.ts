@@ -1,4 +1,4 @@
-import type { RedisConnection } from '../bus/redis-connection.ts';
+import type { RedisConnection } from '../redis/connection.ts';
 import type { StoreEvent } from './presence-store.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_VARIABLES, parseConfig } from '../../src/config.ts';
+import { CONFIG_VARIABLES, parseConfig } from '../../src/app/config.ts';
 
 // No Docker engine or cluster runs here: these checks read the deployment files and hold them to
 // what the service accepts (its configuration) and serves (its probe paths).

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import WebSocket from 'ws';
-import { RECONNECT_MAX_MS } from '../../src/bus/redis-backoff.ts';
+import { RECONNECT_MAX_MS } from '../../src/util/backoff.ts';
 import { connect, post, SEND, subscribeReady } from './graphql-client.ts';
 import { linesWith, runService, STACK_FRAME, type LogLine } from './service-run.ts';
 import { report } from './stream-load.ts';

@@ -1,0 +1,267 @@
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import type { ServerOptions } from 'graphql-ws';
+import type { Plugin } from 'graphql-yoga';
+import { useDevTokenRoute } from '../auth/dev-token.ts';
+import { withVerificationCache } from '../auth/verification-cache.ts';
+import { createVerifier } from '../auth/verifier.ts';
+import type { Bus, HistoryLimits } from '../bus/bus.ts';
+import { createMemoryBus } from '../bus/memory-bus.ts';
+import { createRedisBus } from '../bus/redis-bus.ts';
+import { createRedisConnection } from '../redis/connection.ts';
+import type { Config } from './config.ts';
+import { Hub } from '../engine/hub.ts';
+import { silentLogger, type Logger } from '../util/logger.ts';
+import { Metrics } from '../observability/metrics.ts';
+import { createPresence } from '../presence/create-presence.ts';
+import { anyAuthenticatedUser, type PresencePolicy } from '../presence/policy.ts';
+import { Admission, LagProbe } from '../limits/admission.ts';
+import { ConnectionLimits } from '../limits/connection-limits.ts';
+import { frameRefusal } from '../transport/ws/frame-guard.ts';
+import { guardRequest, originAllowed, originRefusal } from '../transport/http/http-guard.ts';
+import { useQueryLimits } from '../graphql/plugins/query-limits.ts';
+import { createRedisSendRate } from '../send-rate/redis-send-rate.ts';
+import { createMemorySendRate, unlimited, type SendRateLimiter } from '../send-rate/send-rate.ts';
+import { useStreamLimits } from '../graphql/plugins/stream-limits.ts';
+import type { Services } from '../graphql/services.ts';
+import { useDemoPage } from '../transport/http/demo-page.ts';
+import { createGraphqlWsOptions, type SocketExtra } from '../transport/ws/graphql-ws-options.ts';
+import { useOperationsRoutes } from '../transport/http/operations-routes.ts';
+import { GraphqlPost, headOf, toResponse } from '../transport/http/graphql-post.ts';
+import { createHttpTransport, GRAPHQL_PATH } from '../graphql/yoga.ts';
+
+export interface AppDeps {
+  readonly logger?: Logger;
+  /** Epoch milliseconds. Default `Date.now`. */
+  readonly now?: () => number;
+  /** Also export prom-client's process and event-loop metrics. Default false (the runtime entry turns it on). */
+  readonly processMetrics?: boolean;
+  /** Who may see whose presence (`isOnline`, `presenceChanged`). Default: any authenticated user. */
+  readonly presencePolicy?: PresencePolicy;
+}
+
+/** One switchboard node, independent of the runtime that hosts it. */
+export interface App {
+  /** HTTP, SSE and the dev routes, as a web-standard fetch handler. */
+  readonly fetch: (request: Request) => Promise<Response> | Response;
+  /**
+   * The JSON `POST /graphql` of a query or mutation, served without yoga's request pipeline (`fetch`
+   * uses it; a runtime may feed it straight from its HTTP server, falling back to `fetch` when it
+   * declines). See `transport/graphql-post.ts`.
+   */
+  readonly graphqlPost: GraphqlPost;
+  /** The path that serves GraphQL and accepts graphql-ws upgrades. */
+  readonly path: string;
+  /** Options for a graphql-ws server (`graphql-ws/use/ws`, `graphql-ws/use/deno`). */
+  graphqlWs<E extends SocketExtra>(): ServerOptions<Record<string, unknown> | undefined, E>;
+  /** What the runtime checks on WebSocket upgrades and frames, before graphql-ws (SECURITY.md). */
+  readonly sockets: SocketGate;
+  readonly services: Services;
+  /**
+   * Connects the bus and presence; resolves once both are connected, however long Redis takes to come
+   * up (retrying with backoff). Until then `/ready` answers 503, WebSocket upgrades 503, and sends
+   * `UNAVAILABLE`. `options.onWaiting` is called once if the first attempt to reach Redis fails.
+   * @throws {RedisStartError} when Redis refuses the node in a way retrying does not fix (credentials,
+   *   TLS, ACL, a replica), or when `stop` is called while it waits.
+   */
+  start(options?: { readonly onWaiting?: (error: unknown) => void }): Promise<void>;
+  /** Starts a graceful shutdown: `/ready` answers 503 from now on, so load balancers stop routing here. */
+  drain(): void;
+  /** Ends every subscription and closes the bus. */
+  stop(): Promise<void>;
+}
+
+/** The socket rules a runtime applies where only it can: at the upgrade and on raw frames. */
+export interface SocketGate {
+  /** Largest frame in bytes (ws `maxPayload` on Node; checked by {@link frameRefusal} on Deno). */
+  readonly maxPayloadBytes: number;
+  /** Why an upgrade from `origin` must be refused (403 origin, 503 node full), or `undefined`. */
+  refusal(origin: string | null | undefined): { status: number; message: string } | undefined;
+  /** Counts an accepted socket against MAX_CONNECTIONS; call the returned function when it closes. */
+  opened(): () => void;
+  /**
+   * Admission control (src/security/admission.ts; ADMISSION_* variables). Called once a socket has
+   * opened, before any frame. When it returns a refusal — `{ code: 1013, reason: 'Try again later:
+   * retry in <ms> ms' }`, the node has too many handshakes in flight or its event loop lags — the
+   * runtime closes the socket with it and hands it to graphql-ws not at all. When it returns
+   * `undefined` the socket is admitted and counts as a handshake in flight until {@link settled}.
+   * Never throws.
+   */
+  admit(): { code: number; reason: string } | undefined;
+  /**
+   * An admitted socket's handshake ended: the runtime calls it exactly once per socket `admit` let in,
+   * when the node sent `connection_ack` or when the socket closed, whichever came first.
+   */
+  settled(): void;
+  /** Why a frame must not reach graphql-ws (binary 4400, too big 1009), or `undefined`. */
+  frameRefusal(data: unknown): { code: number; reason: string } | undefined;
+  /** Logs a socket's internal fault (a graphql-ws hook threw, the socket failed); the runtime closes it with 4500. */
+  internalError(error: unknown): void;
+}
+
+/** Builds a node from its configuration. Nothing connects until {@link App.start}. */
+export function createApp(config: Config, deps: AppDeps = {}): App {
+  const logger = (deps.logger ?? silentLogger).child({ nodeId: config.nodeId });
+  const now = deps.now ?? Date.now;
+  const limits: HistoryLimits = {
+    maxPerUser: config.historyMaxPerUser,
+    ttlMs: config.historyTtlSeconds * 1000,
+    idempotencyTtlMs: config.idempotencyTtlSeconds * 1000,
+  };
+  // The gauge reads the hub lazily, at scrape time, so the hub can be built after the metrics.
+  const metrics: Metrics = new Metrics({ subscriptions: () => hub.subscriptionCount, processMetrics: deps.processMetrics ?? false });
+  const bus: Bus =
+    config.redis === undefined
+      ? createMemoryBus(limits, now)
+      : createRedisBus({
+          target: config.redis,
+          waitReplicas: config.redisWaitReplicas,
+          routing: config.routing,
+          limits,
+          logger,
+          metrics,
+          commandTimeoutMs: config.sendTimeoutMs,
+        });
+  const hub: Hub = new Hub(bus, { metrics, now });
+  const { security } = config;
+  const sendRate: SendRateLimiter =
+    security.sendRatePerSecond === 0
+      ? unlimited
+      : config.redis === undefined
+        ? createMemorySendRate({ perSecond: security.sendRatePerSecond, burst: security.sendBurst }, now)
+        : createRedisSendRate({
+            client: createRedisConnection(config.redis, { name: 'switchboard-send-rate', commandTimeoutMs: config.sendTimeoutMs }),
+            perSecond: security.sendRatePerSecond,
+            burst: security.sendBurst,
+            logger,
+          });
+  const presence = createPresence(config.presence, {
+    nodeId: config.nodeId,
+    commandTimeoutMs: config.sendTimeoutMs,
+    redis: config.redis,
+    logger,
+    registry: metrics.registry,
+    now,
+  });
+  // A user's graphql-ws connections are counted cluster-wide by presence (this node's when it is off).
+  const connectionLimits = new ConnectionLimits({ ...security, clusterSockets: (userId) => presence.sessionCount(userId) });
+  // The lag probe runs only when the lag bound is on (one 50 ms timer per node).
+  const lagProbe = config.admission.maxLagMs > 0 ? new LagProbe() : undefined;
+  const admission = new Admission(config.admission, lagProbe === undefined ? undefined : () => lagProbe.lag());
+  let draining = false;
+  /** Connected (bus and presence started): until then the node refuses upgrades and is not ready. */
+  let started = false;
+  const services: Services = {
+    nodeId: config.nodeId,
+    bus,
+    hub,
+    maxMessageBytes: config.maxMessageBytes,
+    now,
+    metrics,
+    sendRate,
+    presence,
+    presencePolicy: deps.presencePolicy ?? anyAuthenticatedUser,
+  };
+  const verifier = createVerifier({ ...config, clockSkewSeconds: security.clockSkewSeconds });
+  const verify = config.jwtCacheEntries === 0 ? verifier : withVerificationCache(verifier, Date.now, config.jwtCacheEntries);
+  const development = config.jwt.kind === 'dev';
+  const yoga = createHttpTransport({
+    services,
+    verify,
+    logger,
+    graphiql: !config.production,
+    slowConsumerBytes: security.slowConsumerBytes,
+    plugins: [
+      useQueryLimits(security, { production: config.production }),
+      useStreamLimits(connectionLimits),
+      csrfOnPost(),
+      useDemoPage({ graphqlPath: GRAPHQL_PATH }),
+      useOperationsRoutes({ metrics, ready: () => started && !draining && bus.ready() }),
+      ...(development ? [useDevTokenRoute(now)] : []),
+    ],
+  });
+  const graphqlPost = new GraphqlPost({
+    yoga,
+    path: GRAPHQL_PATH,
+    maxPayloadBytes: security.maxPayloadBytes,
+    allowedOrigins: security.allowedOrigins,
+  });
+  return {
+    async fetch(request) {
+      const head = headOf(request);
+      if (graphqlPost.accepts(head)) {
+        const body = await request.text();
+        const answer = await graphqlPost.answer(head, body);
+        if (answer !== undefined) return toResponse(answer);
+        return yoga.fetch(new Request(request.url, { method: request.method, headers: request.headers, body }));
+      }
+      const guarded = await guardRequest(request, security);
+      return guarded instanceof Response ? guarded : yoga.fetch(guarded);
+    },
+    graphqlPost,
+    path: GRAPHQL_PATH,
+    graphqlWs: () => createGraphqlWsOptions({ yoga, verify, logger, metrics, security, limits: connectionLimits, presence }),
+    sockets: {
+      maxPayloadBytes: security.maxPayloadBytes,
+      refusal(origin) {
+        if (!originAllowed(origin, security.allowedOrigins)) return originRefusal(origin ?? '');
+        if (!started) return { status: 503, message: 'Cannot accept connection: this node is not connected to Redis yet: retry shortly' };
+        if (!connectionLimits.hasRoom()) {
+          return { status: 503, message: `Cannot accept connection: this node holds its maximum of ${connectionLimits.maxConnections} connections` };
+        }
+        return undefined;
+      },
+      opened: () => connectionLimits.openConnection(),
+      admit: () => admission.admit(),
+      settled: () => admission.settle(),
+      frameRefusal: (data) => frameRefusal(data, security.maxPayloadBytes),
+      internalError: (error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'websocket internal error'),
+    },
+    services,
+    async start(options) {
+      if (development) {
+        logger.warn(
+          {},
+          'USING THE FIXED DEVELOPMENT JWT SECRET: anyone can mint tokens at POST /dev/token. Set JWT_SECRET or JWT_JWKS_URL for real use.',
+        );
+      }
+      await bus.start({
+        deliver: (message) => hub.deliver(message),
+        resync: () => hub.resync(),
+        suspend: () => hub.hold(),
+        waiting: (error) => options?.onWaiting?.(error),
+      });
+      await presence.start();
+      started = true;
+      logger.info(
+        { bus: config.redis?.kind ?? 'memory', routing: config.routing },
+        'switchboard node started',
+      );
+    },
+    drain() {
+      if (!draining) logger.info({}, 'draining: not ready from now on');
+      draining = true;
+    },
+    async stop() {
+      lagProbe?.stop();
+      hub.endAll();
+      await presence.close();
+      await Promise.all([bus.close(), sendRate.close()]);
+    },
+  };
+}
+
+/**
+ * CSRF protection for HTTP mutations (graphql-yoga's plugin): a POST whose content type a browser
+ * may send cross-site without a preflight (form encodings, text/plain) needs the
+ * `x-graphql-yoga-csrf` header. `application/json` and `application/graphql-response+json` POSTs
+ * pass unchanged (GraphQL over HTTP). GET is left alone: yoga refuses mutations over GET (405), and
+ * GET queries and EventSource subscriptions cannot set a header.
+ */
+function csrfOnPost(): Plugin {
+  const csrf = useCSRFPrevention();
+  return {
+    onRequestParse(payload) {
+      if (payload.request.method === 'POST') return csrf.onRequestParse?.(payload);
+    },
+  };
+}

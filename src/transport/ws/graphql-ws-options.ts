@@ -1,0 +1,290 @@
+import { getOperationAST, GraphQLError, type ExecutionArgs } from 'graphql';
+import type { ServerOptions } from 'graphql-ws';
+import { maskError } from 'graphql-yoga';
+import { AuthError, bearerToken, type VerifyToken, type Viewer } from '../../auth/verifier.ts';
+import { asGraphQLError, clientError, type ErrorCode } from '../../graphql/errors.ts';
+import type { Logger } from '../../util/logger.ts';
+import type { Metrics } from '../../observability/metrics.ts';
+import type { Presence, PresenceSession } from '../../presence/presence.ts';
+import { Backlog } from '../../engine/backlog.ts';
+import { CloseCode } from '../../domain/close-codes.ts';
+import type { SecurityConfig } from '../../limits/config.ts';
+import type { ConnectionLimits } from '../../limits/connection-limits.ts';
+import type { GraphQLContext } from '../../graphql/context.ts';
+import { EventPlans, type EventPlan, type MaskError } from './event-plan.ts';
+import { UNEXPECTED_ERROR_MESSAGE, type SocketContext, type Yoga } from '../../graphql/yoga.ts';
+import { subscribePushed, type PushSocket } from './pushed-subscription.ts';
+
+export interface GraphqlWsOptions {
+  readonly yoga: Yoga;
+  readonly verify: VerifyToken;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly security: SecurityConfig;
+  readonly limits: ConnectionLimits;
+  /** Every acknowledged connection is a presence session until it closes. */
+  readonly presence: Presence;
+}
+
+/** What graphql-ws's `extra` must carry on every runtime: the socket (ws on Node, WebSocket on Deno). */
+export interface SocketExtra {
+  readonly socket: PushSocket & {
+    close(code: number, reason: string): void;
+  };
+}
+
+type Executor = (args: ExecutionArgs) => ReturnType<NonNullable<ServerOptions['execute']>>;
+/** What an operation's `rootValue` carries from `onSubscribe` to `execute`/`subscribe`. */
+interface Root {
+  readonly execute: Executor;
+  readonly subscribe: Executor;
+  /** Set for a `messageReceived` subscription delivered by push. */
+  readonly push?: { readonly plan: EventPlan; readonly id: string; readonly connection: Connection } | undefined;
+}
+
+/**
+ * Catch-up (history) frames wait while a socket holds more unsent bytes than this: a quarter of the
+ * slow-consumer limit, at most 64 KiB, so a long back-fill never trips the rule it is paced by.
+ */
+const CATCH_UP_HIGH_WATER_BYTES = 64 * 1024;
+
+/** graphql-transport-ws message types only a server sends. */
+const SERVER_ONLY: ReadonlySet<unknown> = new Set(['connection_ack', 'next', 'error']);
+
+/** `WebSocket.OPEN`, the same on ws and on web WebSockets. */
+const OPEN = 1;
+/** Longest delay `setTimeout` takes (about 24.8 days); longer expiries re-arm. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * graphql-ws server options, independent of the socket library: `runtime/` feeds them to
+ * `graphql-ws/use/ws` (Node) or `graphql-ws/use/deno`. `connection_init` must carry
+ * `connectionParams.authorization = "Bearer <jwt>"`; without a valid one graphql-ws closes with 4403.
+ * Operations execute through yoga's envelop, so every yoga plugin (masking, query limits) applies here
+ * too; parse and validation errors get yoga's codes, as over HTTP. The rules of SECURITY.md for
+ * sockets live here: the socket closes with 4403 when its token expires (a timer), with 4602 when the
+ * user has too many connections, with 4601 when it is a slow consumer; subscribe past
+ * MAX_SUBSCRIPTIONS_PER_CONNECTION gets `LIMIT_EXCEEDED`; no `connection_init` within
+ * CONNECTION_INIT_TIMEOUT_MS closes with 4408.
+ */
+export function createGraphqlWsOptions<E extends SocketExtra>(
+  options: GraphqlWsOptions,
+): ServerOptions<Record<string, unknown> | undefined, E> {
+  const { yoga, verify, logger, metrics, security, limits, presence } = options;
+  // graphql-ws passes the same context object to every hook of one socket.
+  const connections = new WeakMap<object, Connection>();
+  const plans = new EventPlans();
+  // Yoga's own mask, logged as yoga logs what it masks: coded errors pass, anything else is masked.
+  const mask: MaskError = (error) => {
+    const masked = maskError(error, UNEXPECTED_ERROR_MESSAGE);
+    if (masked !== error) logger.error({ args: [String(error)] }, 'yoga error');
+    return asGraphQLError(masked);
+  };
+  const highWaterBytes = Math.min(CATCH_UP_HIGH_WATER_BYTES, Math.floor(security.slowConsumerBytes / 4));
+  return {
+    connectionInitWaitTimeout: security.connectionInitTimeoutMs,
+    // graphql-ws throws on a message only a server sends (connection_ack, next, error) arriving from a
+    // client, which closes the socket with 4500 as if the server had failed (found by the fuzzer).
+    // Refusing it while parsing makes it what it is: a bad message, closed with 4400.
+    jsonMessageReviver(key, value: unknown) {
+      if (key === '' && typeof value === 'object' && value !== null && SERVER_ONLY.has((value as { type?: unknown }).type)) {
+        throw new Error('A client sent a message only a server sends');
+      }
+      return value;
+    },
+    async onConnect(ctx) {
+      const { socket } = ctx.extra;
+      let viewer: Viewer;
+      try {
+        const token = bearerToken(ctx.connectionParams?.['authorization']);
+        if (token === undefined) throw new AuthError('Invalid authorization: connectionParams.authorization is missing');
+        viewer = await verify(token);
+      } catch (error) {
+        if (!(error instanceof AuthError)) throw error;
+        logger.info({ reason: error.message }, 'websocket connection refused');
+        return false;
+      }
+      const admission = await limits.admitUser(viewer.userId, 'socket');
+      if ('refused' in admission) {
+        logger.info({ userId: viewer.userId, limit: limits.maxConnectionsPerUser }, 'websocket refused: too many connections of the user');
+        // Our own code: graphql-ws would close a `false` with 4403, which clients treat as "re-authenticate".
+        socket.close(CloseCode.TooManyUserConnections, 'Too many connections');
+        return false;
+      }
+      const connection = new Connection({ viewer, socket, admission, logger, security });
+      // The socket may have closed while the token was verified: onClose has run already.
+      if (socket.readyState !== OPEN) {
+        connection.release();
+        return false;
+      }
+      const session = connection.open(presence);
+      connections.set(ctx, connection);
+      metrics.connectionsOpen.inc();
+      logger.debug({ connId: connection.id, userId: viewer.userId }, 'websocket connected');
+      // Acknowledged once the session counts cluster-wide, so the client reads its own presence.
+      await session.recorded;
+      return true;
+    },
+    onDisconnect(ctx, code, reason) {
+      const connection = connections.get(ctx);
+      if (connection === undefined) return;
+      metrics.connectionsOpen.dec();
+      logger.debug({ connId: connection.id, code, reason }, 'websocket closed');
+    },
+    // Called for every socket, acknowledged or not, even when it closed during onConnect.
+    onClose(ctx) {
+      connections.get(ctx)?.release();
+    },
+    async onSubscribe(ctx, id, payload) {
+      const connection = connections.get(ctx);
+      if (connection === undefined) return [clientError('UNAUTHENTICATED', 'Not authenticated')];
+      // graphql-ws registers the operation before this hook, so the count includes it.
+      const inFlight = Object.keys(ctx.subscriptions).length;
+      if (inFlight > security.maxSubscriptionsPerConnection) {
+        return [
+          clientError(
+            'LIMIT_EXCEEDED',
+            `Cannot subscribe: the connection already has ${security.maxSubscriptionsPerConnection} operations in flight (MAX_SUBSCRIPTIONS_PER_CONNECTION)`,
+            { limit: 'maxSubscriptionsPerConnection' },
+          ),
+        ];
+      }
+      const initial: SocketContext = { socketViewer: connection.viewer, socketBacklog: connection.backlog };
+      const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+        ...initial,
+        params: payload,
+      });
+      let document;
+      try {
+        document = parse(payload.query);
+      } catch (error) {
+        if (error instanceof GraphQLError) return [withCode(error, 'GRAPHQL_PARSE_FAILED')];
+        throw error;
+      }
+      const errors = validate(schema, document);
+      if (errors.length > 0) return errors.map((error: GraphQLError) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
+      // As yoga answers over HTTP (graphql-ws's own error for this has no code).
+      if (getOperationAST(document, payload.operationName ?? undefined) === null) {
+        return [clientError('OPERATION_RESOLUTION_FAILURE', 'Could not determine what operation to execute.')];
+      }
+      const plan = plans.get(schema, document, payload.operationName ?? undefined);
+      const root: Root = { execute, subscribe, push: plan === undefined ? undefined : { plan, id, connection } };
+      return {
+        schema,
+        document,
+        operationName: payload.operationName ?? null,
+        variableValues: payload.variables ?? null,
+        contextValue: await contextFactory(),
+        rootValue: root,
+      };
+    },
+    // Before every frame of a result: a socket whose unsent bytes grew past the limit is cut off.
+    onNext(ctx) {
+      connections.get(ctx)?.backlog.check();
+    },
+    execute: (args) => (args.rootValue as Root).execute(args),
+    subscribe(args) {
+      const root = args.rootValue as Root;
+      if (root.push === undefined) return root.subscribe(args);
+      const { plan, id, connection } = root.push;
+      return subscribePushed({
+        schema: args.schema,
+        plan,
+        id,
+        context: args.contextValue as GraphQLContext,
+        variables: args.variableValues,
+        socket: connection.socket,
+        backlog: connection.backlog,
+        highWaterBytes,
+        mask,
+      });
+    },
+  };
+}
+
+/** `error` with `extensions.code`, unless it has one (yoga's HTTP path codes these errors the same way). */
+function withCode(error: GraphQLError, code: ErrorCode): GraphQLError {
+  if (typeof error.extensions['code'] === 'string') return error;
+  return new GraphQLError(error.message, {
+    ...(error.nodes === undefined ? {} : { nodes: error.nodes }),
+    ...(error.source === undefined ? {} : { source: error.source }),
+    ...(error.positions === undefined ? {} : { positions: error.positions }),
+    extensions: { ...error.extensions, code },
+  });
+}
+
+/**
+ * What a socket carries once `connection_init` was accepted: its identity, its slow-consumer rule,
+ * the timer that closes it when its token expires, its connection slot and its presence session.
+ * One object per socket, with methods rather than closures: it is kept for the socket's whole life.
+ */
+class Connection {
+  readonly id = crypto.randomUUID().slice(0, 8);
+  readonly viewer: Viewer;
+  readonly backlog: Backlog;
+  readonly socket: SocketExtra['socket'];
+  readonly #admission: { release(): void };
+  readonly #logger: Logger;
+  /** When the token expires, plus the skew the verifier allows (so a reconnect with it is refused rather than looping). */
+  readonly #deadline: number | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #session: PresenceSession | undefined;
+  #released = false;
+
+  /** Arms the expiry timer; closes the socket right away when the token has expired already. */
+  constructor(options: {
+    viewer: Viewer;
+    socket: SocketExtra['socket'];
+    admission: { release(): void };
+    logger: Logger;
+    security: SecurityConfig;
+  }) {
+    const { viewer, socket, security } = options;
+    this.viewer = viewer;
+    this.socket = socket;
+    this.#admission = options.admission;
+    this.#logger = options.logger;
+    this.backlog = new Backlog({
+      limitBytes: security.slowConsumerBytes,
+      buffered: () => socket.bufferedAmount,
+      onExceeded: (unsentBytes) => this.#cutOff(unsentBytes),
+    });
+    this.#deadline = viewer.expiresAt === undefined ? undefined : viewer.expiresAt + security.clockSkewSeconds * 1000;
+    this.#arm();
+  }
+
+  /** Opens the socket's presence session, which {@link release} ends. */
+  open(presence: Presence): PresenceSession {
+    this.#session = presence.openSession(this.viewer.userId);
+    return this.#session;
+  }
+
+  /** Releases the user's connection slot, stops the expiry timer, ends the presence session; idempotent. */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    clearTimeout(this.#timer);
+    this.#admission.release();
+    this.#session?.close();
+  }
+
+  #arm(): void {
+    if (this.#deadline === undefined) return;
+    const delay = this.#deadline - Date.now();
+    if (delay <= 0) return this.#expire();
+    // Longer delays than setTimeout takes re-arm when the longest one runs out.
+    this.#timer = setTimeout(() => (delay > MAX_TIMER_MS ? this.#arm() : this.#expire()), Math.min(delay, MAX_TIMER_MS));
+  }
+
+  #expire(): void {
+    this.#logger.info({ connId: this.id, userId: this.viewer.userId }, 'websocket closed: token expired');
+    this.socket.close(CloseCode.Forbidden, 'Token expired');
+  }
+
+  #cutOff(unsentBytes: number): void {
+    this.#logger.warn({ connId: this.id, userId: this.viewer.userId, unsentBytes }, 'websocket closed: slow consumer');
+    this.socket.close(CloseCode.SlowConsumer, 'Slow consumer');
+    // Stop feeding it: the streams end now, not when the close handshake finishes.
+    for (const stream of [...this.backlog.streams]) stream.end();
+  }
+}
