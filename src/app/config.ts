@@ -1,6 +1,12 @@
+import type { JwtKeySource } from '../auth/verifier.ts';
+import { ROUTINGS, type Routing } from '../bus/routing.ts';
+import { ADMISSION_VARIABLES, parseAdmissionConfig, type AdmissionConfig } from '../limits/admission.ts';
 import { parseSecurityConfig, SECURITY_VARIABLES, type SecurityConfig } from '../limits/config.ts';
-import { parsePresenceConfig, PRESENCE_VARIABLES, type PresenceSettings } from '../presence/config.ts';
-import { ADMISSION_VARIABLES, parseAdmissionConfig, type AdmissionSettings } from '../limits/admission.ts';
+import { parsePresenceConfig, PRESENCE_VARIABLES, type PresenceConfig } from '../presence/config.ts';
+import type { RedisAddress, RedisTarget } from '../redis/target.ts';
+import { ConfigError, createConfigReader, type ConfigReader, type ConfigVariable } from '../util/config-reader.ts';
+
+export { ConfigError };
 
 /**
  * Service configuration, read from environment variables and validated at start.
@@ -8,26 +14,8 @@ import { ADMISSION_VARIABLES, parseAdmissionConfig, type AdmissionSettings } fro
  * what is allowed. {@link CONFIG_VARIABLES} is the single list `--help` prints.
  */
 
-export type Routing = 'user' | 'broadcast';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-/** How tokens are verified. `dev` is the fixed development secret (never in production). */
-export type JwtKeySource =
-  | { readonly kind: 'secret'; readonly secret: string }
-  | { readonly kind: 'jwks'; readonly url: string }
-  | { readonly kind: 'dev' };
-
-/** A Redis server address. */
-export interface RedisAddress {
-  readonly host: string;
-  readonly port: number;
-}
-
-/** Which Redis the bus uses: exactly one of REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS. */
-export type RedisTarget =
-  | { readonly kind: 'standalone'; readonly url: string }
-  | { readonly kind: 'cluster'; readonly nodes: readonly RedisAddress[] }
-  | { readonly kind: 'sentinel'; readonly sentinels: readonly RedisAddress[]; readonly name: string };
 
 export interface Config {
   readonly port: number;
@@ -51,7 +39,7 @@ export interface Config {
   readonly historyTtlSeconds: number;
   readonly idempotencyTtlSeconds: number;
   /** Who is online (docs/PRESENCE.md). */
-  readonly presence: PresenceSettings;
+  readonly presence: PresenceConfig;
   /** Upper bound on a graceful shutdown (SIGTERM/SIGINT) before the process exits anyway. */
   readonly shutdownTimeoutMs: number;
   /** How long a starting node waits for Redis before it exits (75); 0: it waits as long as it takes. */
@@ -59,23 +47,12 @@ export interface Config {
   /** Identity tolerances, limits and origins (SECURITY.md). */
   readonly security: SecurityConfig;
   /** When a new WebSocket is shed with 1013 (reconnect storms; SECURITY.md). */
-  readonly admission: AdmissionSettings;
+  readonly admission: AdmissionConfig;
   readonly production: boolean;
 }
 
-/** Thrown when an environment variable has a value that is not allowed. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** Every variable the service reads, with what it means and its default; printed by `--help`. */
-export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; description: string }> = [
+export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'PORT', description: 'HTTP and WebSocket port (0 picks a free one). Default 4000.' },
   {
     name: 'REDIS_URL',
@@ -114,7 +91,6 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; description: string
 ];
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const ROUTINGS: readonly Routing[] = ['user', 'broadcast'];
 const MIN_SECRET_BYTES = 32;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -124,74 +100,35 @@ type Env = Readonly<Record<string, string | undefined>>;
  * @throws {ConfigError} on the first variable with a value that is not allowed.
  */
 export function parseConfig(env: Env, randomId: () => string = () => crypto.randomUUID().slice(0, 8)): Config {
-  const read = (name: string): string | undefined => {
-    const value = env[name]?.trim();
-    return value === undefined || value === '' ? undefined : value;
-  };
-  const production = read('NODE_ENV') === 'production';
+  const reader = createConfigReader(env);
+  const { integer: int } = reader;
+  const production = reader.text('NODE_ENV') === 'production';
   return {
-    port: parseInteger(read, 'PORT', 4000, 0, 65535),
-    ...parseRedis(read),
-    routing: parseChoice(read, 'ROUTING', ROUTINGS, 'user'),
-    jwt: parseJwtKeySource(read, production),
-    jwtIssuer: read('JWT_ISSUER'),
-    jwtAudience: read('JWT_AUDIENCE'),
-    jwtCacheEntries: parseInteger(read, 'JWT_CACHE_ENTRIES', 100_000, 0, 10_000_000),
-    nodeId: read('NODE_ID') ?? `node-${randomId()}`,
-    logLevel: parseChoice(read, 'LOG_LEVEL', LOG_LEVELS, 'info'),
-    maxMessageBytes: parseInteger(read, 'MAX_MESSAGE_BYTES', 4096, 1, 1024 * 1024),
-    sendTimeoutMs: parseInteger(read, 'SEND_TIMEOUT_MS', 2000, 10, 60_000),
-    historyMaxPerUser: parseInteger(read, 'HISTORY_MAX_PER_USER', 1000, 1, 1_000_000),
-    historyTtlSeconds: parseInteger(read, 'HISTORY_TTL_SECONDS', 7 * 24 * 3600, 1, 365 * 24 * 3600),
-    idempotencyTtlSeconds: parseInteger(read, 'IDEMPOTENCY_TTL_SECONDS', 24 * 3600, 1, 30 * 24 * 3600),
-    presence: parsePresenceConfig({
-      text: read,
-      integer: (name, fallback, min, max) => parseInteger(read, name, fallback, min, max),
-      fail: (name, message) => {
-        throw new ConfigError(name, message);
-      },
-    }),
-    shutdownTimeoutMs: parseInteger(read, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
-    startupTimeoutMs: parseInteger(read, 'STARTUP_TIMEOUT_MS', 0, 0, 86_400_000),
-    security: parseSecurityConfig(
-      {
-        text: read,
-        integer: (name, fallback, min, max) => parseInteger(read, name, fallback, min, max),
-        fail: (name, message) => {
-          throw new ConfigError(name, message);
-        },
-      },
-      production,
-    ),
-    admission: parseAdmissionConfig({ integer: (name, fallback, min, max) => parseInteger(read, name, fallback, min, max) }),
+    port: int('PORT', 4000, 0, 65535),
+    ...parseRedis(reader),
+    routing: reader.choice('ROUTING', ROUTINGS, 'user'),
+    jwt: parseJwtKeySource(reader, production),
+    jwtIssuer: reader.text('JWT_ISSUER'),
+    jwtAudience: reader.text('JWT_AUDIENCE'),
+    jwtCacheEntries: int('JWT_CACHE_ENTRIES', 100_000, 0, 10_000_000),
+    nodeId: reader.text('NODE_ID') ?? `node-${randomId()}`,
+    logLevel: reader.choice('LOG_LEVEL', LOG_LEVELS, 'info'),
+    maxMessageBytes: int('MAX_MESSAGE_BYTES', 4096, 1, 1024 * 1024),
+    sendTimeoutMs: int('SEND_TIMEOUT_MS', 2000, 10, 60_000),
+    historyMaxPerUser: int('HISTORY_MAX_PER_USER', 1000, 1, 1_000_000),
+    historyTtlSeconds: int('HISTORY_TTL_SECONDS', 7 * 24 * 3600, 1, 365 * 24 * 3600),
+    idempotencyTtlSeconds: int('IDEMPOTENCY_TTL_SECONDS', 24 * 3600, 1, 30 * 24 * 3600),
+    presence: parsePresenceConfig(reader),
+    shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
+    startupTimeoutMs: int('STARTUP_TIMEOUT_MS', 0, 0, 86_400_000),
+    security: parseSecurityConfig(reader, production),
+    admission: parseAdmissionConfig(reader),
     production,
   };
 }
 
-type Read = (name: string) => string | undefined;
-
-function parseInteger(read: Read, name: string, fallback: number, min: number, max: number): number {
-  const raw = read(name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new ConfigError(name, `Invalid ${name}: expected an integer from ${min} to ${max}: current value '${raw}'`);
-  }
-  return value;
-}
-
-function parseChoice<T extends string>(read: Read, name: string, allowed: readonly T[], fallback: T): T {
-  const raw = read(name);
-  if (raw === undefined) return fallback;
-  const match = allowed.find((choice) => choice === raw);
-  if (match === undefined) {
-    throw new ConfigError(name, `Invalid ${name}: expected one of ${allowed.join(', ')}: current value '${raw}'`);
-  }
-  return match;
-}
-
-function parseUrl(read: Read, name: string, protocols: readonly string[]): string | undefined {
-  const raw = read(name);
+function parseUrl(reader: ConfigReader, name: string, protocols: readonly string[]): string | undefined {
+  const raw = reader.text(name);
   if (raw === undefined) return undefined;
   let url: URL;
   try {
@@ -208,9 +145,9 @@ function parseUrl(read: Read, name: string, protocols: readonly string[]): strin
   return raw;
 }
 
-function parseJwtKeySource(read: Read, production: boolean): JwtKeySource {
-  const secret = read('JWT_SECRET');
-  const jwksUrl = parseUrl(read, 'JWT_JWKS_URL', ['http:', 'https:']);
+function parseJwtKeySource(reader: ConfigReader, production: boolean): JwtKeySource {
+  const secret = reader.text('JWT_SECRET');
+  const jwksUrl = parseUrl(reader, 'JWT_JWKS_URL', ['http:', 'https:']);
   if (secret !== undefined && jwksUrl !== undefined) {
     throw new ConfigError('JWT_SECRET', 'Invalid JWT_SECRET: set either JWT_SECRET or JWT_JWKS_URL, not both');
   }
@@ -241,24 +178,24 @@ function redact(raw: string): string {
 
 const REDIS_TARGETS = ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'] as const;
 
-function parseRedis(read: Read): Pick<Config, 'redis' | 'redisWaitReplicas'> {
-  const given = REDIS_TARGETS.filter((name) => read(name) !== undefined);
+function parseRedis(reader: ConfigReader): Pick<Config, 'redis' | 'redisWaitReplicas'> {
+  const given = REDIS_TARGETS.filter((name) => reader.text(name) !== undefined);
   if (given.length > 1) {
     throw new ConfigError(
       given[1] as string,
       `Invalid ${given[1]}: set only one of ${REDIS_TARGETS.join(', ')}: current values set: ${given.join(', ')}`,
     );
   }
-  const name = read('REDIS_SENTINEL_NAME');
-  const sentinels = parseAddresses(read, 'REDIS_SENTINELS');
+  const name = reader.text('REDIS_SENTINEL_NAME');
+  const sentinels = parseAddresses(reader, 'REDIS_SENTINELS');
   if (sentinels !== undefined && name === undefined) {
     throw new ConfigError('REDIS_SENTINEL_NAME', 'Invalid REDIS_SENTINEL_NAME: required with REDIS_SENTINELS: current value unset');
   }
   if (sentinels === undefined && name !== undefined) {
     throw new ConfigError('REDIS_SENTINEL_NAME', `Invalid REDIS_SENTINEL_NAME: only used with REDIS_SENTINELS: current value '${name}'`);
   }
-  const url = parseUrl(read, 'REDIS_URL', ['redis:', 'rediss:']);
-  const nodes = parseAddresses(read, 'REDIS_CLUSTER_NODES');
+  const url = parseUrl(reader, 'REDIS_URL', ['redis:', 'rediss:']);
+  const nodes = parseAddresses(reader, 'REDIS_CLUSTER_NODES');
   const redis: RedisTarget | undefined =
     url !== undefined
       ? { kind: 'standalone', url }
@@ -267,7 +204,7 @@ function parseRedis(read: Read): Pick<Config, 'redis' | 'redisWaitReplicas'> {
         : sentinels !== undefined && name !== undefined
           ? { kind: 'sentinel', sentinels, name }
           : undefined;
-  const redisWaitReplicas = parseInteger(read, 'REDIS_WAIT_REPLICAS', 0, 0, 10);
+  const redisWaitReplicas = reader.integer('REDIS_WAIT_REPLICAS', 0, 0, 10);
   if (redis === undefined && redisWaitReplicas > 0) {
     throw new ConfigError(
       'REDIS_WAIT_REPLICAS',
@@ -278,8 +215,8 @@ function parseRedis(read: Read): Pick<Config, 'redis' | 'redisWaitReplicas'> {
 }
 
 /** 'host:port,host:port' (IPv6 hosts in brackets: '[::1]:7000'). */
-function parseAddresses(read: Read, name: string): RedisAddress[] | undefined {
-  const raw = read(name);
+function parseAddresses(reader: ConfigReader, name: string): RedisAddress[] | undefined {
+  const raw = reader.text(name);
   if (raw === undefined) return undefined;
   return raw.split(',').map((entry) => {
     const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/u.exec(entry.trim());

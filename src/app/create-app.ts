@@ -7,7 +7,7 @@ import { createVerifier } from '../auth/verifier.ts';
 import type { Bus, HistoryLimits } from '../bus/bus.ts';
 import { createMemoryBus } from '../bus/memory-bus.ts';
 import { createRedisBus } from '../bus/redis-bus.ts';
-import { createRedisConnection } from '../redis/connection.ts';
+import { createRedisLink } from '../redis/link.ts';
 import type { Config } from './config.ts';
 import { Hub } from '../engine/hub.ts';
 import { silentLogger, type Logger } from '../util/logger.ts';
@@ -20,7 +20,8 @@ import { frameRefusal } from '../transport/ws/frame-guard.ts';
 import { guardRequest, originAllowed, originRefusal } from '../transport/http/http-guard.ts';
 import { useQueryLimits } from '../graphql/plugins/query-limits.ts';
 import { createRedisSendRate } from '../send-rate/redis-send-rate.ts';
-import { createMemorySendRate, unlimited, type SendRateLimiter } from '../send-rate/send-rate.ts';
+import { createMemorySendRate } from '../send-rate/memory-send-rate.ts';
+import { unlimited, type SendRateLimiter } from '../send-rate/send-rate.ts';
 import { useStreamLimits } from '../graphql/plugins/stream-limits.ts';
 import type { Services } from '../graphql/services.ts';
 import { useDemoPage } from '../transport/http/demo-page.ts';
@@ -79,7 +80,7 @@ export interface SocketGate {
   /** Counts an accepted socket against MAX_CONNECTIONS; call the returned function when it closes. */
   opened(): () => void;
   /**
-   * Admission control (src/security/admission.ts; ADMISSION_* variables). Called once a socket has
+   * Admission control (src/limits/admission.ts; ADMISSION_* variables). Called once a socket has
    * opened, before any frame. When it returns a refusal — `{ code: 1013, reason: 'Try again later:
    * retry in <ms> ms' }`, the node has too many handshakes in flight or its event loop lags — the
    * runtime closes the socket with it and hands it to graphql-ws not at all. When it returns
@@ -109,11 +110,17 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   };
   // The gauge reads the hub lazily, at scrape time, so the hub can be built after the metrics.
   const metrics: Metrics = new Metrics({ subscriptions: () => hub.subscriptionCount, processMetrics: deps.processMetrics ?? false });
-  const bus: Bus =
+  // One link to Redis for the whole node: the bus, presence and the send rate limit share its
+  // connections, and with Sentinel all of them follow the primary together.
+  const link =
     config.redis === undefined
+      ? undefined
+      : createRedisLink({ target: config.redis, commandTimeoutMs: config.sendTimeoutMs, logger, metrics, sharded: config.routing === 'user' });
+  const bus: Bus =
+    link === undefined
       ? createMemoryBus(limits, now)
       : createRedisBus({
-          target: config.redis,
+          link,
           waitReplicas: config.redisWaitReplicas,
           routing: config.routing,
           limits,
@@ -126,18 +133,17 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const sendRate: SendRateLimiter =
     security.sendRatePerSecond === 0
       ? unlimited
-      : config.redis === undefined
+      : link === undefined
         ? createMemorySendRate({ perSecond: security.sendRatePerSecond, burst: security.sendBurst }, now)
         : createRedisSendRate({
-            client: createRedisConnection(config.redis, { name: 'switchboard-send-rate', commandTimeoutMs: config.sendTimeoutMs }),
+            commands: link.commands,
             perSecond: security.sendRatePerSecond,
             burst: security.sendBurst,
             logger,
           });
   const presence = createPresence(config.presence, {
     nodeId: config.nodeId,
-    commandTimeoutMs: config.sendTimeoutMs,
-    redis: config.redis,
+    link,
     logger,
     registry: metrics.registry,
     now,
@@ -224,11 +230,11 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
           'USING THE FIXED DEVELOPMENT JWT SECRET: anyone can mint tokens at POST /dev/token. Set JWT_SECRET or JWT_JWKS_URL for real use.',
         );
       }
+      await link?.start({ onWaiting: (error) => options?.onWaiting?.(error) });
       await bus.start({
         deliver: (message) => hub.deliver(message),
         resync: () => hub.resync(),
         suspend: () => hub.hold(),
-        waiting: (error) => options?.onWaiting?.(error),
       });
       await presence.start();
       started = true;
@@ -246,6 +252,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       hub.endAll();
       await presence.close();
       await Promise.all([bus.close(), sendRate.close()]);
+      await link?.close();
     },
   };
 }

@@ -1,7 +1,23 @@
 import { createVerifier as createFastVerifier, TokenError } from 'fast-jwt';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import type { Config } from '../app/config.ts';
 import { userIdProblem } from '../domain/user-id.ts';
+
+/** How tokens are verified. `dev` is the fixed development secret (never in production). */
+export type JwtKeySource =
+  | { readonly kind: 'secret'; readonly secret: string }
+  | { readonly kind: 'jwks'; readonly url: string }
+  | { readonly kind: 'dev' };
+
+/** What the verifier checks (JWT_* variables, parsed by `app/config.ts`). */
+export interface VerifierConfig {
+  readonly jwt: JwtKeySource;
+  /** When set, tokens must carry this `iss`. */
+  readonly jwtIssuer: string | undefined;
+  /** When set, tokens must carry this `aud`. */
+  readonly jwtAudience: string | undefined;
+  /** Leeway for `exp` and `nbf`, in seconds. Default 0. */
+  readonly clockSkewSeconds?: number;
+}
 
 /** The authenticated caller. `userId` is the token's `sub` claim. */
 export interface Viewer {
@@ -37,7 +53,7 @@ const ASYMMETRIC = ['RS256', 'ES256', 'EdDSA'];
  * JWT_CLOCK_SKEW_SECONDS). Both give the same refusal messages ({@link AuthError}).
  */
 export function createVerifier(
-  config: Pick<Config, 'jwt' | 'jwtIssuer' | 'jwtAudience'> & { readonly clockSkewSeconds?: number },
+  config: VerifierConfig,
 ): VerifyToken {
   const skewSeconds = config.clockSkewSeconds ?? 0;
   const source = config.jwt;
@@ -67,7 +83,7 @@ export function createVerifier(
 
 function jwksVerifier(
   keys: JWTVerifyGetKey,
-  config: Pick<Config, 'jwtIssuer' | 'jwtAudience'>,
+  config: Pick<VerifierConfig, 'jwtIssuer' | 'jwtAudience'>,
   skewSeconds: number,
 ): VerifyToken {
   const options = {
@@ -82,7 +98,7 @@ function jwksVerifier(
     try {
       ({ payload } = await jwtVerify(token, keys, options));
     } catch (error) {
-      throw new AuthError(describe(error), { cause: error });
+      throw new AuthError(describeJoseError(error), { cause: error });
     }
     return viewerOf(payload);
   };
@@ -96,7 +112,7 @@ function viewerOf(payload: JWTPayload): Viewer {
   return { userId: payload.sub, expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : undefined };
 }
 
-/** fast-jwt's refusal in the words jose's get ({@link describe}), so both verifiers read alike. */
+/** fast-jwt's refusal in the words jose's get ({@link describeJoseError}), so both verifiers read alike. */
 function describeFastJwt(error: unknown, token: string): string {
   if (!(error instanceof TokenError)) return 'Invalid token: it could not be verified';
   const claim = /\b(\w+) claim/u.exec(error.message)?.[1] ?? 'unknown';
@@ -144,7 +160,7 @@ const CLAIM_REASONS: Readonly<Record<string, string>> = {
   invalid: 'is malformed',
 };
 
-function describe(error: unknown): string {
+function describeJoseError(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'Invalid token: it has expired';
   if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf' && error.reason === 'check_failed') {
     return 'Invalid token: it is not valid yet';

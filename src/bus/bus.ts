@@ -24,11 +24,6 @@ export interface BusEvents {
    * so a message delivered after the reconnect cannot overtake one missed meanwhile.
    */
   suspend?(): void;
-  /**
-   * At start: the first attempt to reach the bus's backing store failed (`error` says why); the bus
-   * keeps trying with backoff and `start` resolves once it is connected.
-   */
-  waiting?(error: unknown): void;
 }
 
 /**

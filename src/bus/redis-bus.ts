@@ -1,34 +1,24 @@
 import { Cluster, type Redis } from 'ioredis';
-import type { RedisTarget, Routing } from '../app/config.ts';
 import { asMessage } from '../domain/message.ts';
-import type { Logger } from '../util/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import {
-  BusUnavailableError,
-  type Bus,
-  type BusEvents,
-  type HistoryLimits,
-  type MessageDraft,
-} from './bus.ts';
-import type { ChannelSubscriber, SubscriberEvents } from '../redis/channel-subscriber.ts';
-import { channels, keys } from '../redis/keys.ts';
-import { createClusterSubscriber } from '../redis/cluster-subscriber.ts';
 import { hashSlot } from '../redis/hash-slot.ts';
+import { channels, keys } from '../redis/keys.ts';
+import type { RedisLink } from '../redis/link.ts';
+import type { RedisConnection } from '../redis/connection.ts';
+import { adviceFor, classifyRedisError, describeError, FATAL_AT_START, targetVariable } from '../redis/faults.ts';
+import { ReplicaAcks } from '../redis/replica-acks.ts';
+import { persist } from '../util/backoff.ts';
 import { withDeadline } from '../util/deadline.ts';
 import { createFaultLog } from '../util/fault-log.ts';
+import type { Logger } from '../util/logger.ts';
+import { BusUnavailableError, type Bus, type BusEvents, type HistoryLimits, type MessageDraft } from './bus.ts';
 import { createHistoryReads, pageOf, type ReadReply } from './history-reads.ts';
-import { persist, RECONNECT_MAX_MS } from '../util/backoff.ts';
-import { connectRedis, createRedisConnection, serverOptions, type RedisConnection } from '../redis/connection.ts';
-import { adviceFor, classifyRedisError, describeError, FATAL_AT_START, targetVariable } from '../redis/faults.ts';
-import { refuseClusterNode, refuseReplica } from '../redis/topology-checks.ts';
 import { PUBLISH_SCRIPT, READ_SCRIPT, SEND_SCRIPT, TAIL_SCRIPT } from './redis-scripts.ts';
-import { ReplicaAcks } from '../redis/replica-acks.ts';
-import { watchSentinelPrimary } from '../redis/sentinel-watch.ts';
-import { createServerSubscriber } from '../redis/server-subscriber.ts';
+import type { Routing } from './routing.ts';
 
 export interface RedisBusOptions {
-  /** Standalone, Sentinel or Cluster (`config.redis`). */
-  readonly target: RedisTarget;
+  /** The node's Redis link (standalone, Sentinel or Cluster); the bus uses it, its owner closes it. */
+  readonly link: RedisLink;
   readonly routing: Routing;
   readonly limits: HistoryLimits;
   readonly logger: Logger;
@@ -38,9 +28,6 @@ export interface RedisBusOptions {
   readonly waitReplicas?: number;
   readonly metrics?: Metrics;
 }
-
-/** How often the bus checks that its Sentinel-managed connections are on the primary a majority of sentinels names. */
-const SENTINEL_CHECK_MS = 1000;
 
 /**
  * History reads one node keeps outstanding at Redis (`history-reads.ts`): a reconnect storm's catch-up
@@ -73,9 +60,8 @@ type Scripted = RedisConnection & {
  * filters every message; the hub's user map delivers in O(recipient's sessions) with bounded buffers).
  */
 export function createRedisBus(options: RedisBusOptions): Bus {
-  const { target, routing, limits, logger, metrics } = options;
-  const timeouts = { commandTimeoutMs: options.commandTimeoutMs };
-  const publisher = createRedisConnection(target, { ...timeouts, name: 'switchboard-pub' }) as Scripted;
+  const { link, routing, limits, logger, metrics } = options;
+  const publisher = link.commands as Scripted;
   publisher.defineCommand('sbSend', { numberOfKeys: 4, lua: SEND_SCRIPT });
   publisher.defineCommand('sbPublish', { numberOfKeys: 2, lua: PUBLISH_SCRIPT });
   publisher.defineCommand('sbRead', { numberOfKeys: 2, lua: READ_SCRIPT });
@@ -84,58 +70,24 @@ export function createRedisBus(options: RedisBusOptions): Bus {
   const acks = (options.waitReplicas ?? 0) > 0 ? new ReplicaAcks(options.waitReplicas ?? 0) : undefined;
   const readHistory = createHistoryReads(publisher, HISTORY_READ_CONCURRENCY);
   let events: BusEvents | undefined;
-  const variable = targetVariable(target);
+  const variable = targetVariable(link.target);
   const faults = createFaultLog(logger);
-  /** Until the first start completes, failed attempts are the start's to report (once), not one line each. */
-  let started = false;
   let closed = false;
 
-  const watch = (client: RedisConnection, role: 'publisher' | 'subscriber') => {
-    let readyBefore = false;
-    client.on('error', (error: Error) => {
-      metrics?.redisErrors.inc({ role });
-      if (!started) return;
-      const fault = classifyRedisError(error);
-      faults.report(`connection:${role}:${fault}`, { role, fault, err: describeError(error), advice: adviceFor(fault, variable) }, 'redis connection error');
-    });
-    client.on('close', () => logger.debug({ role }, 'redis connection closed'));
-    client.on('ready', () => {
-      if (readyBefore) metrics?.redisReconnects.inc({ role });
-      readyBefore = true;
-    });
+  /** One function for every channel of the bus (the subscriber keeps it per channel, not a closure per user). */
+  const onPayload = (payload: unknown) => {
+    const message = asMessage(payload);
+    if (message === undefined) {
+      metrics?.dropped.inc({ reason: 'invalid_payload' });
+      logger.warn({}, 'dropped a bus payload that is not a message');
+      return;
+    }
+    events?.deliver(message);
   };
-  watch(publisher, 'publisher');
-
-  const subscriberEvents: SubscriberEvents = {
-    message(payload) {
-      const message = asMessage(payload);
-      if (message === undefined) {
-        metrics?.dropped.inc({ reason: 'invalid_payload' });
-        logger.warn({}, 'dropped a bus payload that is not a message');
-        return;
-      }
-      events?.deliver(message);
-    },
+  const subscriber = link.subscriber(sharded ? 'sharded' : 'classic', {
     resync: () => events?.resync(),
     suspend: () => events?.suspend?.(),
-  };
-  /** With one server (standalone or Sentinel): the subscriber connection; with a cluster, one per primary. */
-  let single: Redis | undefined;
-  let subscriber: ChannelSubscriber;
-  if (publisher instanceof Cluster) {
-    subscriber = createClusterSubscriber({
-      cluster: publisher,
-      mode: sharded ? 'sharded' : 'classic',
-      server: serverOptions({ ...timeouts, name: 'switchboard-sub' }),
-      events: subscriberEvents,
-      logger,
-      watch: (connection) => watch(connection, 'subscriber'),
-    });
-  } else {
-    single = subscriberConnection(target, timeouts.commandTimeoutMs, watch);
-    subscriber = createServerSubscriber({ connection: single, publisher, events: subscriberEvents, logger });
-  }
-  let sentinelWatch: { stop(): void } | undefined;
+  });
 
   /** A send Redis did not take: counted by class, and logged once per interval per class. */
   const sendFailed = (error: unknown) => {
@@ -147,7 +99,7 @@ export function createRedisBus(options: RedisBusOptions): Bus {
   const unavailable = (what: string, error: unknown) => {
     // After a failover nothing tells the cluster connection until it re-reads the slot map.
     if (publisher instanceof Cluster) publisher.refreshSlotsCache();
-    return new BusUnavailableError(`Cannot ${what}: Redis did not answer: ${describe(error)}`, { cause: error });
+    return new BusUnavailableError(`Cannot ${what}: Redis did not answer: ${describeError(error)}`, { cause: error });
   };
   /** The connection a key's commands went to: WAIT must run on the connection that wrote. */
   const connectionFor = (key: string): Redis => {
@@ -161,41 +113,14 @@ export function createRedisBus(options: RedisBusOptions): Bus {
   return {
     async start(handlers) {
       events = handlers;
-      let waitingSince: number | undefined;
-      const onWaiting = (error: unknown) => {
-        waitingSince = Date.now();
-        const fault = classifyRedisError(error);
-        logger.warn(
-          { redis: variable, fault, err: describeError(error), retryMaxMs: RECONNECT_MAX_MS, advice: adviceFor(fault, variable) },
-          `waiting for Redis (${variable}): ${describeError(error)}: retrying with backoff, at most ${RECONNECT_MAX_MS} ms apart; /ready answers 503 until connected`,
-        );
-        handlers.waiting?.(error);
-      };
-      await connectRedis(publisher, { timeoutMs: options.commandTimeoutMs, onWaiting });
-      if (target.kind === 'standalone') {
-        await refuseClusterNode(publisher, target.url);
-        await refuseReplica(publisher, target.url);
-      }
-      await subscriber.start();
-      if (target.kind === 'sentinel' && !(publisher instanceof Cluster) && single !== undefined) {
-        sentinelWatch = watchSentinelPrimary({
-          sentinels: target.sentinels,
-          name: target.name,
-          connections: [publisher, single],
-          intervalMs: SENTINEL_CHECK_MS,
-          commandTimeoutMs: options.commandTimeoutMs,
-          logger,
-        });
-      }
+      await link.start();
       if (routing === 'broadcast') {
         // The connection is up, but a cluster's shard connections may still be opening: try again.
-        await persist(() => subscriber.subscribe(channels.broadcast), {
+        await persist(() => subscriber.subscribe(channels.broadcast, onPayload), {
           isFatal: (error) => FATAL_AT_START.has(classifyRedisError(error)),
           stopped: () => closed,
         });
       }
-      started = true;
-      if (waitingSince !== undefined) logger.info({ redis: variable, waitedMs: Date.now() - waitingSince }, 'connected to Redis');
     },
     async send(draft: MessageDraft, clientMessageId?: string) {
       const stream = keys.history(draft.toUserId);
@@ -265,34 +190,21 @@ export function createRedisBus(options: RedisBusOptions): Bus {
       }
     },
     async attach(userId) {
-      if (routing === 'user') await subscriber.subscribe(channels.user(userId));
+      if (routing !== 'user') return;
+      try {
+        await subscriber.subscribe(channels.user(userId), onPayload);
+      } catch (error) {
+        throw new BusUnavailableError(describeError(error), { cause: error });
+      }
     },
     async detach(userId) {
       if (routing === 'user') await subscriber.unsubscribe(channels.user(userId));
     },
-    ready: () => publisher.status === 'ready' && subscriber.ready(),
+    ready: () => link.ready(),
     async close() {
       closed = true;
       events = undefined;
-      sentinelWatch?.stop();
-      await Promise.allSettled([subscriber.close(), publisher.quit()]);
-      publisher.disconnect();
+      if (routing === 'broadcast') await subscriber.unsubscribe(channels.broadcast);
     },
   };
-}
-
-/** The subscriber connection to a single server (standalone, or the primary the sentinels name). */
-function subscriberConnection(
-  target: RedisTarget,
-  commandTimeoutMs: number,
-  watch: (client: RedisConnection, role: 'subscriber') => void,
-): Redis {
-  const connection = createRedisConnection(target, { commandTimeoutMs, name: 'switchboard-sub' });
-  if (connection instanceof Cluster) throw new Error('A cluster has no single subscriber connection');
-  watch(connection, 'subscriber');
-  return connection;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,3 +1,5 @@
+import type { ConfigReader, ConfigVariable } from '../util/config-reader.ts';
+
 /**
  * Admission control: whether this node can take one more WebSocket handshake *now*. A reconnect storm
  * (a node died and its clients all arrive here within seconds) costs a token check, a presence write,
@@ -15,8 +17,8 @@ export interface AdmissionRefusal {
   readonly reason: string;
 }
 
-/** Admission settings (ADMISSION_* variables). */
-export interface AdmissionSettings {
+/** Admission control's configuration (ADMISSION_* variables). */
+export interface AdmissionConfig {
   /** Sockets admitted whose handshake (open → `connection_ack` or close) has not ended; 0: no bound. */
   readonly maxHandshakes: number;
   /** Event-loop lag above which new sockets are shed, ms; 0: not checked. */
@@ -25,14 +27,8 @@ export interface AdmissionSettings {
   readonly retryMs: number;
 }
 
-/** What {@link parseAdmissionConfig} needs from `config.ts` (its parsers and its `ConfigError`). */
-export interface AdmissionConfigReader {
-  /** @throws ConfigError when set to anything but an integer in `[min, max]`. */
-  integer(name: string, fallback: number, min: number, max: number): number;
-}
-
 /** The variables {@link parseAdmissionConfig} reads, for `CONFIG_VARIABLES`. */
-export const ADMISSION_VARIABLES: ReadonlyArray<{ name: string; description: string }> = [
+export const ADMISSION_VARIABLES: readonly ConfigVariable[] = [
   {
     name: 'ADMISSION_MAX_HANDSHAKES',
     description: 'WebSocket handshakes (open to connection_ack) in flight past which new sockets are closed with 1013 and a retry hint; 0: no bound. Default 1000.',
@@ -45,7 +41,7 @@ export const ADMISSION_VARIABLES: ReadonlyArray<{ name: string; description: str
 ];
 
 /** Reads the variables of {@link ADMISSION_VARIABLES}. @throws ConfigError (through `reader.integer`). */
-export function parseAdmissionConfig(reader: AdmissionConfigReader): AdmissionSettings {
+export function parseAdmissionConfig(reader: ConfigReader): AdmissionConfig {
   return {
     maxHandshakes: reader.integer('ADMISSION_MAX_HANDSHAKES', 1000, 0, 10_000_000),
     maxLagMs: reader.integer('ADMISSION_MAX_LAG_MS', 0, 0, 60_000),
@@ -65,11 +61,11 @@ const MAX_HINT_FACTOR = 10;
 export class Admission {
   #inFlight = 0;
   #shed = 0;
-  readonly #settings: AdmissionSettings;
+  readonly #settings: AdmissionConfig;
   readonly #lag: () => number;
 
   /** @param lag the current event-loop lag in ms; default: none (only the handshake bound applies). */
-  constructor(settings: AdmissionSettings, lag: () => number = () => 0) {
+  constructor(settings: AdmissionConfig, lag: () => number = () => 0) {
     this.#settings = settings;
     this.#lag = lag;
   }

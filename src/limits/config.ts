@@ -1,3 +1,5 @@
+import type { ConfigReader, ConfigVariable } from '../util/config-reader.ts';
+
 /**
  * The hardening settings: identity tolerances, request and query limits, connection limits, the send
  * rate limit and origins. Parsed by `config.ts` through a {@link ConfigReader}, so the variables are
@@ -35,18 +37,8 @@ export interface SecurityConfig {
   readonly allowedOrigins: readonly string[] | undefined;
 }
 
-/** How `config.ts` lets this module read and refuse values (its parsers and its `ConfigError`). */
-export interface ConfigReader {
-  /** The trimmed value, `undefined` when unset or empty. */
-  text(name: string): string | undefined;
-  /** @throws ConfigError when set to anything but an integer in `[min, max]`. */
-  integer(name: string, fallback: number, min: number, max: number): number;
-  /** Throws a ConfigError naming `name`. */
-  fail(name: string, message: string): never;
-}
-
 /** The variables {@link parseSecurityConfig} reads, for `CONFIG_VARIABLES`. */
-export const SECURITY_VARIABLES: ReadonlyArray<{ name: string; description: string }> = [
+export const SECURITY_VARIABLES: readonly ConfigVariable[] = [
   { name: 'JWT_CLOCK_SKEW_SECONDS', description: "Leeway for the 'exp' and 'nbf' checks, in seconds. Default 30." },
   { name: 'INTROSPECTION', description: "'true' or 'false'. Default true outside production, false in production." },
   { name: 'MAX_PAYLOAD_BYTES', description: 'Largest HTTP request body (413) and WebSocket frame (close 1009). Default 65536.' },

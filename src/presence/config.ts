@@ -1,8 +1,10 @@
+import type { ConfigReader, ConfigVariable } from '../util/config-reader.ts';
+
 /**
  * Presence settings. Parsed by `config.ts` through its reader, so the variables are listed in its one
  * `CONFIG_VARIABLES` and fail with its `ConfigError`. docs/PRESENCE.md explains each.
  */
-export interface PresenceSettings {
+export interface PresenceConfig {
   /** `PRESENCE=off`: no tracking; presence reads answer UNAVAILABLE. */
   readonly enabled: boolean;
   /** A node that stops heartbeating (every ttl/3) is reaped this long after its last heartbeat. */
@@ -11,18 +13,8 @@ export interface PresenceSettings {
   readonly graceSeconds: number;
 }
 
-/** What {@link parsePresenceConfig} needs from `config.ts`. */
-export interface PresenceConfigReader {
-  /** The trimmed value, `undefined` when unset or empty. */
-  text(name: string): string | undefined;
-  /** @throws ConfigError when set to anything but an integer in `[min, max]`. */
-  integer(name: string, fallback: number, min: number, max: number): number;
-  /** Throws a ConfigError naming `name`. */
-  fail(name: string, message: string): never;
-}
-
 /** The variables {@link parsePresenceConfig} reads, for `CONFIG_VARIABLES`. */
-export const PRESENCE_VARIABLES: ReadonlyArray<{ name: string; description: string }> = [
+export const PRESENCE_VARIABLES: readonly ConfigVariable[] = [
   { name: 'PRESENCE', description: "'on' (default): track who is online; 'off': sessions cost nothing, presence reads answer UNAVAILABLE." },
   {
     name: 'PRESENCE_TTL_SECONDS',
@@ -35,11 +27,8 @@ export const PRESENCE_VARIABLES: ReadonlyArray<{ name: string; description: stri
 ];
 
 /** Reads the variables of {@link PRESENCE_VARIABLES}. @throws ConfigError (through `reader.fail`). */
-export function parsePresenceConfig(reader: PresenceConfigReader): PresenceSettings {
-  const switched = reader.text('PRESENCE') ?? 'on';
-  if (switched !== 'on' && switched !== 'off') {
-    reader.fail('PRESENCE', `Invalid PRESENCE: expected one of on, off: current value '${switched}'`);
-  }
+export function parsePresenceConfig(reader: ConfigReader): PresenceConfig {
+  const switched = reader.choice('PRESENCE', ['on', 'off'], 'on');
   return {
     enabled: switched === 'on',
     ttlSeconds: reader.integer('PRESENCE_TTL_SECONDS', 15, 1, 3600),

@@ -1,15 +1,9 @@
-import { Cluster, type Redis } from 'ioredis';
-import type { ChannelSubscriber } from '../redis/channel-subscriber.ts';
 import { presenceNames } from '../redis/keys.ts';
-import { createBatcher } from '../util/batcher.ts';
-import { createClusterSubscriber } from '../redis/cluster-subscriber.ts';
-import { createFaultLog } from '../util/fault-log.ts';
-import { persist } from '../util/backoff.ts';
-import { connectRedis, createRedisConnection, serverOptions, type RedisConnection } from '../redis/connection.ts';
+import type { RedisLink } from '../redis/link.ts';
 import { classifyRedisError, describeError, FATAL_AT_START } from '../redis/faults.ts';
-import { watchSentinelPrimary } from '../redis/sentinel-watch.ts';
-import { createServerSubscriber } from '../redis/server-subscriber.ts';
-import type { RedisTarget } from '../app/config.ts';
+import { persist } from '../util/backoff.ts';
+import { createBatcher } from '../util/batcher.ts';
+import { createFaultLog } from '../util/fault-log.ts';
 import type { Logger } from '../util/logger.ts';
 import { PresenceUnavailableError } from './presence.ts';
 import type { PresenceMetrics } from './presence-metrics.ts';
@@ -17,28 +11,20 @@ import type { PresenceStore, StoreHooks } from './presence-store.ts';
 import { asStoreEvent, withPresenceScripts } from './redis-scripts.ts';
 
 export interface RedisPresenceOptions {
-  /**
-   * The Redis to use: a `redis://` URL, or the configured target (standalone, Sentinel or Cluster).
-   * Presence opens its own connections with the bus's factory (`createRedisConnection`).
-   */
-  readonly redis: string | RedisTarget;
+  /** The node's Redis link (standalone, Sentinel or Cluster), shared with the bus; its owner closes it. */
+  readonly link: RedisLink;
   /** Names this node's lease (a random suffix keeps a restarted node apart from its dead predecessor). */
   readonly nodeId: string;
   /** A node that stops heartbeating is reaped this long after its last heartbeat. */
   readonly ttlMs: number;
   /** After a graceful stop, the node's users stay online this long (they may reconnect elsewhere). */
   readonly graceMs: number;
-  /** How long a command may wait for Redis. */
-  readonly commandTimeoutMs: number;
   readonly logger: Logger;
   readonly metrics?: PresenceMetrics;
 }
 
 /** Expired leases looked at per heartbeat; more are reaped on the following ones. */
 const REAP_PER_HEARTBEAT = 16;
-
-/** How often, with Sentinel, the connections are checked to be on the primary the sentinels name (as the bus's). */
-const SENTINEL_CHECK_MS = 1000;
 
 /**
  * Presence in Redis. Each node keeps its share (user → its sessions) in a hash under a lease it
@@ -51,11 +37,10 @@ const SENTINEL_CHECK_MS = 1000;
 export function createRedisPresenceStore(options: RedisPresenceOptions): PresenceStore {
   const { nodeId, ttlMs, graceMs, logger, metrics } = options;
   const lease = `${nodeId}/${crypto.randomUUID().slice(0, 8)}`;
-  const target: RedisTarget = typeof options.redis === 'string' ? { kind: 'standalone', url: options.redis } : options.redis;
-  // Fail at once rather than queue (the shared connection options): a failed write is repaired by
-  // the next full sync, never replayed late.
-  const make = (name: string): RedisConnection => createRedisConnection(target, { name, commandTimeoutMs: options.commandTimeoutMs });
-  const commands = withPresenceScripts(make('switchboard-presence'));
+  const { link } = options;
+  // The link's connections fail at once rather than queue: a failed write is repaired by the next
+  // full sync, never replayed late.
+  const commands = withPresenceScripts(link.commands);
   const { leases, online, sessions, seq, events: channel } = presenceNames;
   const keysOf = (leaseId: string) => [leases, presenceNames.share(leaseId), online, sessions, seq];
 
@@ -71,19 +56,15 @@ export function createRedisPresenceStore(options: RedisPresenceOptions): Presenc
   /** Full syncs begun so far: a queued change from an earlier generation is in the share a sync wrote. */
   let generation = 0;
 
-  // A failing Redis fails every heartbeat: once per interval per kind of failure is enough. Until the
-  // first start completes, connection errors are the start's to report (the bus says it is waiting).
+  // A failing Redis fails every heartbeat: once per interval per kind of failure is enough (the link
+  // logs the connections' own errors).
   const faults = createFaultLog(logger);
-  let started = false;
   const warn = (what: string, error: unknown) => {
     const fault = classifyRedisError(error);
     faults.report(`${what}:${fault}`, { fault, err: describeError(error) }, `presence: ${what}`);
   };
-  const connectionError = (what: string) => (error: Error) => {
-    if (started) warn(what, error);
-  };
   const unavailable = (what: string, error: unknown) =>
-    new PresenceUnavailableError(`Cannot ${what}: Redis did not answer: ${error instanceof Error ? error.message : String(error)}`, {
+    new PresenceUnavailableError(`Cannot ${what}: Redis did not answer: ${describeError(error)}`, {
       cause: error,
     });
   const failed = () => {
@@ -147,39 +128,20 @@ export function createRedisPresenceStore(options: RedisPresenceOptions): Presenc
     }
   };
 
-  // The bus's subscribers keep the events channel subscribed across reconnects, failovers and (on a
-  // Cluster) topology changes, and say when missed events must be made up for: then watchers re-read.
-  const subscriberEvents = {
-    message(payload: unknown) {
-      const event = asStoreEvent(payload);
-      if (event === undefined) logger.warn({}, 'presence: dropped an event payload that is not a presence event');
-      else hooks?.deliver(event);
-    },
-    resync: () => hooks?.resync(),
+  // The link's subscriber keeps the events channel subscribed across reconnects, failovers and (on a
+  // Cluster) topology changes, and says when missed events must be made up for: then watchers re-read.
+  const onEvent = (payload: unknown) => {
+    const event = asStoreEvent(payload);
+    if (event === undefined) logger.warn({}, 'presence: dropped an event payload that is not a presence event');
+    else hooks?.deliver(event);
   };
-  /** With one server (standalone or Sentinel): the events connection; a Cluster's subscriber opens one per primary. */
-  let single: Redis | undefined;
-  let subscriber: ChannelSubscriber;
-  if (commands instanceof Cluster) {
-    subscriber = createClusterSubscriber({
-      cluster: commands,
-      mode: 'classic',
-      server: serverOptions({ name: 'switchboard-presence-events', commandTimeoutMs: options.commandTimeoutMs }),
-      events: subscriberEvents,
-      logger,
-    });
-  } else {
-    single = eventConnection(make('switchboard-presence-events'), connectionError('events connection error'));
-    subscriber = createServerSubscriber({ connection: single, publisher: commands, events: subscriberEvents, logger });
-  }
-  let sentinelWatch: { stop(): void } | undefined;
+  const subscriber = link.subscriber('classic', { resync: () => hooks?.resync(), suspend: () => {} });
 
   let commandsReadyBefore = false;
   commands.on('ready', () => {
     if (commandsReadyBefore && needsSync && !closing) void sync('repair');
     commandsReadyBefore = true;
   });
-  commands.on('error', connectionError('connection error'));
 
   // Session changes asked for while a script call is in flight go out together in the next one
   // (`bus/batcher.ts`), and so do session counts (one HMGET): a reconnect storm's thousands of
@@ -211,24 +173,11 @@ export function createRedisPresenceStore(options: RedisPresenceOptions): Presenc
   return {
     async start(given) {
       hooks = given;
-      await connectRedis(commands, { timeoutMs: options.commandTimeoutMs });
-      await subscriber.start();
-      // As the bus does: a missed +switch-master must not leave presence on a demoted or cut-off primary.
-      if (target.kind === 'sentinel' && !(commands instanceof Cluster) && single !== undefined) {
-        sentinelWatch = watchSentinelPrimary({
-          sentinels: target.sentinels,
-          name: target.name,
-          connections: [commands, single],
-          intervalMs: SENTINEL_CHECK_MS,
-          commandTimeoutMs: options.commandTimeoutMs,
-          logger,
-        });
-      }
-      await persist(() => subscriber.subscribe(channel), {
+      await link.start();
+      await persist(() => subscriber.subscribe(channel, onEvent), {
         isFatal: (error) => FATAL_AT_START.has(classifyRedisError(error)),
         stopped: () => closing,
       });
-      started = true;
       // A refused first write (Redis full, say) is logged by `sync` and repaired by the heartbeat:
       // the node starts, and presence catches up once Redis takes writes again.
       await sync('start');
@@ -270,22 +219,13 @@ export function createRedisPresenceStore(options: RedisPresenceOptions): Presenc
     async close() {
       closing = true;
       clearInterval(heartbeat);
-      sentinelWatch?.stop();
       hooks = undefined;
       try {
         await commands.presenceLeave(leases, lease, String(graceMs));
       } catch (error) {
         warn('leaving failed: this node’s users stay online until its lease expires', error);
       }
-      await Promise.allSettled([commands.quit(), subscriber.close()]);
-      commands.disconnect();
+      await subscriber.unsubscribe(channel);
     },
   };
-}
-
-/** The events connection to a single server (a Cluster's are made by its subscriber). */
-function eventConnection(connection: RedisConnection, onError: (error: Error) => void): Exclude<RedisConnection, Cluster> {
-  if (connection instanceof Cluster) throw new Error('A cluster has no single subscriber connection');
-  connection.on('error', onError);
-  return connection;
 }

@@ -1,7 +1,7 @@
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import type { Logger } from '../util/logger.ts';
-import { BusUnavailableError } from '../bus/bus.ts';
-import type { ChannelSubscriber, SubscriberEvents } from './channel-subscriber.ts';
+import type { ChannelListener, ChannelSubscriber, GapEvents } from './channel-subscriber.ts';
+import { describeError, RedisUnavailableError } from './faults.ts';
 import { hashSlot } from './hash-slot.ts';
 import { MovedError, ShardConnection } from './shard-connection.ts';
 
@@ -19,7 +19,7 @@ export interface ClusterSubscriberOptions {
   readonly mode: 'sharded' | 'classic';
   /** Options for each per-primary connection (`serverOptions`). */
   readonly server: RedisOptions;
-  readonly events: SubscriberEvents;
+  readonly gaps: GapEvents;
   readonly logger: Logger;
   /** Called with each connection this subscriber opens (for error and reconnect metrics). */
   readonly watch?: (connection: Redis) => void;
@@ -45,10 +45,10 @@ export interface ClusterSubscriberOptions {
  * a back-fill never ends a hold while another shard still has a gap.
  */
 export function createClusterSubscriber(options: ClusterSubscriberOptions): ChannelSubscriber {
-  const { cluster, events, logger } = options;
+  const { cluster, gaps, logger } = options;
   const shards = new Map<string, ShardConnection>();
-  /** Every held channel, with its slot and the shard it is subscribed on. */
-  const held = new Map<string, { readonly slot: number; shard: ShardConnection }>();
+  /** Every held channel, with its slot, its listener and the shard it is subscribed on. */
+  const held = new Map<string, { readonly slot: number; readonly listener: ChannelListener; shard: ShardConnection }>();
   let closed = false;
   /** Local subscriptions are held: a back-fill is owed once every held channel is subscribed again. */
   let suspended = false;
@@ -57,14 +57,16 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
 
   const ownerOf = (slot: number): string | undefined => cluster.slots[slot]?.[0];
 
-  const onPayload = (_channel: string, payload: string) => {
+  const onPayload = (channel: string, payload: string) => {
+    const listener = held.get(channel)?.listener;
+    if (listener === undefined) return; // unsubscribed while the message was on its way
     let parsed: unknown = payload;
     try {
       parsed = JSON.parse(payload);
     } catch {
-      // The bus reports what is not a message.
+      // The listener reports what is not one of its payloads.
     }
-    events.message(parsed);
+    listener(parsed);
   };
 
   const shardAt = (key: string): ShardConnection => {
@@ -103,7 +105,7 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
   const suspend = () => {
     if (suspended) return;
     suspended = true;
-    events.suspend?.();
+    gaps.suspend();
   };
 
   /** True while every held channel is subscribed on a connected server and no re-subscription is in flight. */
@@ -121,7 +123,7 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
     if (closed || !inEffect()) return;
     suspended = false;
     logger.warn({}, `${why}: back-filling local subscriptions`);
-    events.resync();
+    gaps.resync();
   };
 
   /** Subscribes `channels` on `shard`; true when all took. Failures leave the shard stale, for another try. */
@@ -151,14 +153,14 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
     if ((await resubscribe(shard, shard.channels)) && suspended) resync('redis pub/sub connection restored');
   };
 
-  const place = (channel: string, slot: number, shard: ShardConnection) => {
+  const place = (channel: string, slot: number, listener: ChannelListener, shard: ShardConnection) => {
     const current = held.get(channel);
     if (current?.shard === shard) return;
     if (current !== undefined) {
       current.shard.channels.delete(channel);
       current.shard.unsubscribe(channel); // classic channels would still arrive there
     }
-    held.set(channel, { slot, shard });
+    held.set(channel, { slot, listener, shard });
     shard.channels.add(channel);
   };
 
@@ -174,13 +176,13 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
   const reconcile = async () => {
     if (closed) return;
     const moved = new Map<ShardConnection, string[]>();
-    for (const [channel, { slot, shard }] of held) {
+    for (const [channel, { slot, listener, shard }] of held) {
       const owner = ownerOf(slot);
       if (owner === undefined || owner === shard.key) continue;
       // Messages may already be going to the new primary, unseen here: hold before subscribing there.
       suspend();
       const target = shardAt(owner);
-      place(channel, slot, target);
+      place(channel, slot, listener, target);
       moved.set(target, [...(moved.get(target) ?? []), channel]);
     }
     const primaries = new Set(cluster.slots.map((nodes) => nodes[0]));
@@ -225,11 +227,11 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
   }
   cluster.on('refresh', () => void reconcile());
 
-  const subscribeOnce = async (channel: string, slot: number) => {
+  const subscribeOnce = async (channel: string, slot: number, listener: ChannelListener) => {
     const owner = ownerOf(slot);
     if (owner === undefined) throw new Error(`no primary serves slot ${slot}`);
     const shard = shardAt(owner);
-    place(channel, slot, shard);
+    place(channel, slot, listener, shard);
     await shard.whenReady();
     await shard.subscribe(channel);
   };
@@ -239,19 +241,19 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
       // One connection per primary up front, so the first subscriptions do not wait for a connect.
       for (const key of new Set(cluster.slots.map((nodes) => nodes[0]))) if (key !== undefined) shardAt(key);
     },
-    async subscribe(channel) {
+    async subscribe(channel, listener) {
       const slot = hashSlot(channel);
       try {
-        await subscribeOnce(channel, slot).catch(async (error: unknown) => {
+        await subscribeOnce(channel, slot, listener).catch(async (error: unknown) => {
           if (!(error instanceof MovedError)) throw error;
           // Once more on a freshly read slot map: the slot has just moved.
           await new Promise<void>((resolve) => cluster.refreshSlotsCache(() => resolve()));
           if (!held.has(channel)) throw error;
-          await subscribeOnce(channel, slot);
+          await subscribeOnce(channel, slot, listener);
         });
       } catch (error) {
         release(channel);
-        throw new BusUnavailableError(`Cannot subscribe: Redis did not answer: ${describe(error)}`, { cause: error });
+        throw new RedisUnavailableError(`Cannot subscribe: Redis did not answer: ${describeError(error)}`, { cause: error });
       }
     },
     async unsubscribe(channel) {
@@ -266,8 +268,4 @@ export function createClusterSubscriber(options: ClusterSubscriberOptions): Chan
       await Promise.allSettled(closing);
     },
   };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

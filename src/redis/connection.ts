@@ -1,6 +1,6 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import type { RedisTarget } from '../app/config.ts';
 import { reconnectDelay } from '../util/backoff.ts';
+import type { RedisTarget } from './target.ts';
 
 /** A command connection to the configured Redis: one server (directly or through Sentinel) or a Cluster. */
 export type RedisConnection = Redis | Cluster;
@@ -82,8 +82,6 @@ export function createRedisConnection(target: RedisTarget, options: RedisConnect
     }
   }
 }
-
-export { connectRedis, WAITING_NOTICE_MS, type ConnectOptions } from './connect.ts';
 
 function clusterOptions(server: RedisOptions): ClusterOptions {
   return {

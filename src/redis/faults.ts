@@ -37,7 +37,7 @@ export const FATAL_AT_START: ReadonlySet<RedisFaultClass> = new Set(['auth', 'tl
 
 const REPLY_PREFIXES: ReadonlyArray<[RegExp, RedisFaultClass]> = [
   [/^(WRONGPASS|NOAUTH|ERR invalid password|ERR AUTH )/u, 'auth'],
-  [/^NOPERM|no permissions to run|can't run this command/u, 'noperm'],
+  [/^NOPERM|no permissions to run|can't run this command|script can't publish/u, 'noperm'],
   [/^READONLY/u, 'readonly'],
   [/^OOM /u, 'oom'],
   [/^NOSCRIPT/u, 'noscript'],
@@ -142,6 +142,14 @@ export class RedisStartError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/**
+ * Redis did not answer a command (or a subscribe) in time, or refused it: the caller turns it into
+ * its own "unavailable" error (the bus's `BusUnavailableError`, presence's `PresenceUnavailableError`).
+ */
+export class RedisUnavailableError extends Error {
+  override readonly name = 'RedisUnavailableError';
 }
 
 /** The environment variable that names the Redis of `target` (for messages). */

@@ -20,8 +20,12 @@ export const keys = {
   /** Remembers the first result of an idempotent send (sender + clientMessageId, per recipient). */
   sent: (toUserId: string, fromUserId: string, clientMessageId: string) =>
     `sb:{u:${toUserId}}:sent:${JSON.stringify([fromUserId, clientMessageId])}`,
-  /** The sender's sendMessage token bucket (security/redis-send-rate.ts). */
+  /** The sender's sendMessage token bucket (send-rate/redis-send-rate.ts). */
   sendRate: (userId: string) => `sb:{u:${userId}}:rate:send`,
+  /** Written and deleted once at start by the permission check (`permissions.ts`). */
+  permissionProbe: 'sb:{permission-probe}',
+  /** Published on once at start by the permission check; it shares the probe key's slot (SPUBLISH). */
+  permissionProbeChannel: 'sb:{permission-probe}:msg',
 } as const;
 
 /**

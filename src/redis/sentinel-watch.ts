@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { RedisAddress } from '../app/config.ts';
+import type { RedisAddress } from './target.ts';
 import type { Logger } from '../util/logger.ts';
 
 export interface SentinelWatchOptions {

@@ -1,17 +1,17 @@
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../util/logger.ts';
-import { connectRedis } from './connection.ts';
-import { BusUnavailableError } from '../bus/bus.ts';
-import type { ChannelSubscriber, SubscriberEvents } from './channel-subscriber.ts';
+import type { ChannelSubscriber, GapEvents } from './channel-subscriber.ts';
 import { coalesceSubscriptions } from './coalesced-subscriptions.ts';
+import { connectRedis } from './connect.ts';
+import { describeError, RedisUnavailableError } from './faults.ts';
 
 export interface ServerSubscriberOptions {
   /** The subscriber connection (standalone or Sentinel-managed), not yet connected. */
   readonly connection: Redis;
   /** The command connection; RedisPubSub requires one, it never publishes on it here. */
   readonly publisher: Redis;
-  readonly events: SubscriberEvents;
+  readonly gaps: GapEvents;
   readonly logger: Logger;
 }
 
@@ -22,18 +22,16 @@ export interface ServerSubscriberOptions {
  * (see `createRedisConnection`), so after a failover the subscription follows the primary.
  */
 export function createServerSubscriber(options: ServerSubscriberOptions): ChannelSubscriber {
-  const { connection, events, logger } = options;
+  const { connection, gaps, logger } = options;
   // Channels asked for while a SUBSCRIBE is in flight go out together in the next one (a storm's
   // thousands of attaches cost a few round trips, not one each).
   const coalesced = coalesceSubscriptions(connection);
   const pubsub = new RedisPubSub({ publisher: options.publisher, subscriber: coalesced.subscriber });
   const subscriptionIds = new Map<string, number>();
-  // One handler for every channel (not a closure per subscribed user).
-  const onMessage = (payload: unknown) => events.message(payload);
   let connectedOnce = false;
 
   connection.on('close', () => {
-    if (connectedOnce) events.suspend?.();
+    if (connectedOnce) gaps.suspend();
   });
   connection.on('ready', () => {
     if (!connectedOnce) {
@@ -48,10 +46,10 @@ export function createServerSubscriber(options: ServerSubscriberOptions): Channe
     queueMicrotask(() => {
       connection
         .ping()
-        .catch((error: unknown) => logger.warn({ err: describe(error) }, 'redis resubscribe check failed'))
+        .catch((error: unknown) => logger.warn({ err: describeError(error) }, 'redis resubscribe check failed'))
         .then(() => {
           logger.warn({}, 'redis pub/sub connection restored: back-filling local subscriptions');
-          events.resync();
+          gaps.resync();
         });
     });
   });
@@ -59,11 +57,11 @@ export function createServerSubscriber(options: ServerSubscriberOptions): Channe
   return {
     // Waits (retrying) until the connection is ready: `connect()` alone rejects on the first failure.
     start: () => connectRedis(connection, { timeoutMs: 0 }),
-    async subscribe(channel) {
+    async subscribe(channel, listener) {
       let id: number;
       let failure: unknown;
       try {
-        id = await pubsub.subscribe(channel, onMessage);
+        id = await pubsub.subscribe(channel, listener);
         failure = coalesced.takeFailure(channel);
       } catch (error) {
         failure = error;
@@ -72,7 +70,7 @@ export function createServerSubscriber(options: ServerSubscriberOptions): Channe
       if (failure !== undefined) {
         // RedisPubSub counted the channel as subscribed: take it back (its UNSUBSCRIBE is harmless).
         if (id >= 0) pubsub.unsubscribe(id);
-        throw new BusUnavailableError(`Cannot subscribe: Redis did not answer: ${describe(failure)}`, { cause: failure });
+        throw new RedisUnavailableError(`Cannot subscribe: Redis did not answer: ${describeError(failure)}`, { cause: failure });
       }
       subscriptionIds.set(channel, id);
     },
@@ -89,8 +87,4 @@ export function createServerSubscriber(options: ServerSubscriberOptions): Channe
       connection.disconnect();
     },
   };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

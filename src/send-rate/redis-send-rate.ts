@@ -1,4 +1,3 @@
-import type { RedisOptions } from 'ioredis';
 import type { RedisConnection } from '../redis/connection.ts';
 import { keys } from '../redis/keys.ts';
 import { createFaultLog } from '../util/fault-log.ts';
@@ -36,32 +35,16 @@ return 0
 type Scripted = RedisConnection & { sbSendRate(key: string, rate: string, burst: string): Promise<number> };
 
 /**
- * ioredis options for the limiter's connection: like the bus's, no offline queue and a command
- * timeout, so a check never waits for a reconnect.
+ * The cluster-wide limiter on `commands` (the node's Redis link's command connection, which follows
+ * Sentinel failovers and Cluster topology with the bus's; its owner closes it). When Redis does not
+ * answer the send is allowed (fail open): the send itself then meets the same Redis and fails with
+ * UNAVAILABLE if it is really down, and a limiter hiccup never blocks a healthy send path.
  */
-export function sendRateConnectionOptions(timeoutMs: number): RedisOptions {
-  return {
-    enableOfflineQueue: false,
-    autoResendUnfulfilledCommands: false,
-    commandTimeout: timeoutMs,
-    maxRetriesPerRequest: 0,
-    connectionName: 'switchboard-send-rate',
-  };
-}
-
-/**
- * The cluster-wide limiter on `client` (closed by `close`). When Redis does not answer the send is
- * allowed (fail open): the send itself then meets the same Redis and fails with UNAVAILABLE if it is
- * really down, and a limiter hiccup never blocks a healthy send path.
- */
-export function createRedisSendRate(options: BucketOptions & { readonly client: RedisConnection; readonly logger: Logger }): SendRateLimiter {
-  const client = options.client as Scripted;
+export function createRedisSendRate(options: BucketOptions & { readonly commands: RedisConnection; readonly logger: Logger }): SendRateLimiter {
+  const client = options.commands as Scripted;
   // When Redis is down or full every send's check fails: once per interval per class says it.
   const faults = createFaultLog(options.logger);
-  client.on('error', (error: Error) => options.logger.debug({ err: error.message }, 'send-rate redis connection error'));
   client.defineCommand('sbSendRate', { numberOfKeys: 1, lua: SEND_RATE_SCRIPT });
-  // A lazily connecting client would fail every command (no offline queue): connect it now.
-  if (client.status === 'wait') client.connect().catch(() => {});
   return {
     async take(userId) {
       try {
@@ -73,9 +56,6 @@ export function createRedisSendRate(options: BucketOptions & { readonly client: 
         return undefined;
       }
     },
-    async close() {
-      await client.quit().catch(() => {});
-      client.disconnect();
-    },
+    async close() {},
   };
 }

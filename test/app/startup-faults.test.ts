@@ -207,6 +207,34 @@ describe('environmental faults end as one line and an exit code', () => {
     }
   });
 
+  it('an ACL user that may not SUBSCRIBE, with PRESENCE=off (nothing subscribes at start): exit 77 at start, naming the command', async () => {
+    const redis = await startRedis();
+    try {
+      await redis.client.call('ACL', 'SETUSER', 'nosub', 'on', '>pw', '~*', '&*', '+@all', '-subscribe');
+      const { code, line } = await exitOf({ REDIS_URL: `redis://nosub:pw@127.0.0.1:${redis.port}`, PRESENCE: 'off' });
+      expect(code).toBe(77);
+      expect(line.msg).toMatch(/^Cannot start: Redis \(REDIS_URL\) refused this node: NOPERM.*'subscribe'.*: grant the ACL user the commands switchboard needs/u);
+    } finally {
+      await redis.stop();
+    }
+  });
+
+  for (const runtime of ['node', 'deno'] as const) {
+    it(`an ACL user that may not XADD (the send script's append): exit 77 at start on ${runtime}, naming XADD`, async () => {
+      const redis = await startRedis();
+      try {
+        await redis.client.call('ACL', 'SETUSER', 'noxadd', 'on', '>pw', '~*', '&*', '+@all', '-xadd');
+        const { code, line } = await exitOf({ REDIS_URL: `redis://noxadd:pw@127.0.0.1:${redis.port}` }, { runtime });
+        expect(code).toBe(77);
+        expect(line.msg).toBe(
+          "Cannot start: Redis (REDIS_URL) refused this node: the ACL user may not run XADD (inside the node's scripts, on keys 'sb:*' and channels 'sb:*'): grant the ACL user the commands switchboard needs (at least '+@read +@write +@stream +@pubsub +@scripting +@connection +info +time'; see docs/OPERATIONS.md)",
+        );
+      } finally {
+        await redis.stop();
+      }
+    });
+  }
+
   it('REDIS_CLUSTER_NODES at a Redis without cluster mode: exit 78', async () => {
     const redis = await spawnRedis([]);
     try {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CursorExpiredError, type Bus, type HistoryLimits, type MessageDraft } from '../../src/bus/bus.ts';
 import { createMemoryBus } from '../../src/bus/memory-bus.ts';
 import { createRedisBus } from '../../src/bus/redis-bus.ts';
+import { onOwnLink, standaloneLink } from '../helpers/redis-link.ts';
 import type { Message } from '../../src/domain/message.ts';
 import { compareIds } from '../../src/domain/cursor.ts';
 import { silentLogger } from '../../src/util/logger.ts';
@@ -124,5 +125,5 @@ beforeAll(async () => {
 });
 afterAll(() => redis.stop());
 describeBus('redis', (limits) =>
-  createRedisBus({ target: { kind: 'standalone', url: redis.url }, routing: 'user', limits, logger: silentLogger, commandTimeoutMs: 2000 }),
+  onOwnLink(standaloneLink(redis.url), (link) => createRedisBus({ link, routing: 'user', limits, logger: silentLogger, commandTimeoutMs: 2000 })),
 );

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BusUnavailableError, type Bus, type MessageDraft } from '../../src/bus/bus.ts';
 import { createRedisBus } from '../../src/bus/redis-bus.ts';
+import { onOwnLink, standaloneLink } from '../helpers/redis-link.ts';
 import type { Message } from '../../src/domain/message.ts';
 import { silentLogger } from '../../src/util/logger.ts';
 import { startRedis, type RedisProcess } from '../helpers/redis-server.ts';
@@ -21,16 +22,16 @@ describe('REDIS_WAIT_REPLICAS: a send is acknowledged and published only once a 
   beforeAll(async () => {
     [primary, replica] = await Promise.all([startRedis(), startRedis()]);
     await follow();
-    bus = createRedisBus({
-      target: { kind: 'standalone', url: primary.url },
+    // Not shorter: on a busy CI machine (the benchmark smoke test beside it) a healthy first send
+    // — script load, append, WAIT — has taken more than 500 ms.
+    bus = onOwnLink(standaloneLink(primary.url, 2000), (link) => createRedisBus({
+      link,
       routing: 'user',
       limits: { maxPerUser: 100, ttlMs: 60_000, idempotencyTtlMs: 60_000 },
       logger: silentLogger,
-      // Not shorter: on a busy CI machine (the benchmark smoke test beside it) a healthy first send
-      // — script load, append, WAIT — has taken more than 500 ms.
       commandTimeoutMs: 2000,
       waitReplicas: 1,
-    });
+    }));
     await bus.start({ deliver: (message) => delivered.push(message), resync: () => {} });
   });
   afterAll(async () => {

@@ -3,6 +3,7 @@ import { presenceNames } from '../../src/redis/keys.ts';
 import { silentLogger } from '../../src/util/logger.ts';
 import { createNodePresence } from '../../src/presence/node-presence.ts';
 import type { Presence, PresenceSession } from '../../src/presence/presence.ts';
+import { onOwnLink, standaloneLink } from '../helpers/redis-link.ts';
 import { createRedisPresenceStore } from '../../src/presence/redis-store.ts';
 import { REAP_SCRIPT } from '../../src/presence/redis-scripts.ts';
 import { startRedis, type RedisProcess } from '../helpers/redis-server.ts';
@@ -31,7 +32,9 @@ describe('redis presence store (in-process nodes, real Redis)', () => {
   let redis: RedisProcess;
   const nodes: Presence[] = [];
   const node = async (nodeId: string, graceMs = 0) => {
-    const store = createRedisPresenceStore({ redis: redis.url, nodeId, ttlMs: TTL_MS, graceMs, commandTimeoutMs: 1000, logger: silentLogger });
+    const store = onOwnLink(standaloneLink(redis.url, 1000), (link) =>
+      createRedisPresenceStore({ link, nodeId, ttlMs: TTL_MS, graceMs, logger: silentLogger }),
+    );
     const presence = createNodePresence(store, { graceMs, logger: silentLogger });
     await presence.start();
     nodes.push(presence);

@@ -4,7 +4,8 @@ import { channels } from '../../src/redis/keys.ts';
 import type { ChannelSubscriber } from '../../src/redis/channel-subscriber.ts';
 import { createClusterSubscriber } from '../../src/redis/cluster-subscriber.ts';
 import { hashSlot } from '../../src/redis/hash-slot.ts';
-import { connectRedis, createRedisConnection, serverOptions } from '../../src/redis/connection.ts';
+import { connectRedis } from '../../src/redis/connect.ts';
+import { createRedisConnection, serverOptions } from '../../src/redis/connection.ts';
 import { silentLogger } from '../../src/util/logger.ts';
 import { startRedisCluster, type ClusterMember, type RedisCluster } from '../helpers/redis-cluster.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -32,8 +33,7 @@ beforeAll(async () => {
     mode: 'sharded',
     server: serverOptions(options),
     logger: silentLogger,
-    events: {
-      message: (payload) => events.push(`message ${String(payload)}`),
+    gaps: {
       resync: () => events.push('resync'),
       suspend: () => events.push('suspend'),
     },
@@ -46,6 +46,8 @@ afterAll(async () => {
   connection?.disconnect();
   await cluster?.stop();
 });
+
+const onMessage = (payload: unknown) => events.push(`message ${String(payload)}`);
 
 const ownerOf = (channel: string): Promise<ClusterMember> => cluster.ownerOf(hashSlot(channel));
 
@@ -65,8 +67,8 @@ describe('cluster subscriber: holding live delivery across a gap', () => {
   beforeAll(async () => {
     // A second channel on another primary.
     for (let n = 0; stayer === '' || (await ownerOf(stayer)) === (await ownerOf(mover)); n++) stayer = channels.user(`stayer-${n}`);
-    await subscriber.subscribe(mover);
-    await subscriber.subscribe(stayer);
+    await subscriber.subscribe(mover, onMessage);
+    await subscriber.subscribe(stayer, onMessage);
     await roundTrip(mover, 1);
     await roundTrip(stayer, 2);
     expect(signalsSince(0)).toEqual([]);

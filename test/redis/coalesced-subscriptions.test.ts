@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { BusUnavailableError } from '../../src/bus/bus.ts';
+import { RedisUnavailableError } from '../../src/redis/faults.ts';
 import { createServerSubscriber } from '../../src/redis/server-subscriber.ts';
 import { silentLogger } from '../../src/util/logger.ts';
 
@@ -32,40 +32,42 @@ class FakeConnection extends EventEmitter {
   }
 }
 
+const ignore = () => {};
+
 function subscriberOver(connection: FakeConnection) {
   const redis = connection as unknown as Redis;
-  return createServerSubscriber({ connection: redis, publisher: redis, events: { message() {}, resync() {} }, logger: silentLogger });
+  return createServerSubscriber({ connection: redis, publisher: redis, gaps: { suspend() {}, resync() {} }, logger: silentLogger });
 }
 
 describe('the server subscriber over RedisPubSub', () => {
   it('subscribes the channels asked for at once with one SUBSCRIBE', async () => {
     const connection = new FakeConnection();
     const subscriber = subscriberOver(connection);
-    await Promise.all(['a', 'b', 'c'].map((channel) => subscriber.subscribe(channel)));
+    await Promise.all(['a', 'b', 'c'].map((channel) => subscriber.subscribe(channel, ignore)));
     expect(connection.commands).toEqual([['subscribe', 'a', 'b', 'c']]);
   });
 
   it('keeps unsubscribes and subscribes in the order asked, and sends no PUNSUBSCRIBE', async () => {
     const connection = new FakeConnection();
     const subscriber = subscriberOver(connection);
-    await subscriber.subscribe('a');
+    await subscriber.subscribe('a', ignore);
     await subscriber.unsubscribe('a');
-    await subscriber.subscribe('a');
+    await subscriber.subscribe('a', ignore);
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(connection.commands).toEqual([['subscribe', 'a'], ['unsubscribe', 'a'], ['subscribe', 'a']]);
   });
 
-  it('a SUBSCRIBE that times out rejects with BusUnavailableError (no unhandled rejection), and the channel can be subscribed again', async () => {
+  it('a SUBSCRIBE that times out rejects with RedisUnavailableError (no unhandled rejection), and the channel can be subscribed again', async () => {
     const connection = new FakeConnection();
     const subscriber = subscriberOver(connection);
     connection.failNext = true;
-    const error = await subscriber.subscribe('a').then(
+    const error = await subscriber.subscribe('a', ignore).then(
       () => undefined,
       (failure: unknown) => failure,
     );
-    expect(error).toBeInstanceOf(BusUnavailableError);
+    expect(error).toBeInstanceOf(RedisUnavailableError);
     expect((error as Error).message).toBe('Cannot subscribe: Redis did not answer: Command timed out');
-    await subscriber.subscribe('a');
+    await subscriber.subscribe('a', ignore);
     expect(connection.commands.filter(([command]) => command === 'subscribe')).toEqual([['subscribe', 'a'], ['subscribe', 'a']]);
   });
 });

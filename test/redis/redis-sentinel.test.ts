@@ -4,7 +4,9 @@ import type { Attempt } from '../helpers/reliable-sender.ts';
 import { startRedisSentinels, type RedisSentinelSet, type SentinelData } from '../helpers/redis-sentinel.ts';
 import type { ResumingInbox } from '../helpers/resuming-inbox.ts';
 import { connectUsers, expectExactlyOnceInOrder, report, streamMessages, usersNamed } from '../helpers/stream-load.ts';
+import { post, SEND } from '../helpers/graphql-client.ts';
 import { tokenFor } from '../helpers/tokens.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import { describeDelivery, HISTORY_LIMIT } from '../delivery/delivery-suite.ts';
 
 
@@ -34,9 +36,11 @@ async function startNodes(count: number, env: Record<string, string> = {}, stopA
 }
 
 
-/** The names of the connections a data server has, e.g. `switchboard-sub`. */
-/** The connections of the three nodes: the bus's (pub, sub) and presence's (commands, events). */
-const NODE_CONNECTIONS = ['switchboard-presence', 'switchboard-presence-events', 'switchboard-pub', 'switchboard-sub'].flatMap((name) =>
+/**
+ * The connections of the three nodes on a data server: each node's one Redis link, its command
+ * connection (bus, presence and send rate share it) and its subscriber.
+ */
+const NODE_CONNECTIONS = ['switchboard-commands', 'switchboard-sub'].flatMap((name) =>
   Array<string>(3).fill(name),
 );
 
@@ -118,5 +122,34 @@ describe('Redis Sentinel failover', () => {
     for (const node of nodes) {
       expect(node.logs.some((line) => line['msg'] === 'redis connection is not on the primary the sentinels name: reconnecting')).toBe(true);
     }
+  });
+
+  it('SEND_RATE_PER_SECOND on, an unannounced failover with the old primary frozen: sends succeed on the new primary, and the rate limit still refuses there', async () => {
+    const set = await sentinels();
+    const burst = 5;
+    const [node] = await startNodes(1, { SEND_RATE_PER_SECOND: '1', SEND_BURST: String(burst), SEND_TIMEOUT_MS: '1000' });
+    const url = (node as NodeProcess).url;
+    const old = await set.primary();
+    await set.killSubscribers();
+    const next = await set.failover({ untilDemoted: false });
+    old.pause();
+    running.push({ stop: async () => old.resume() });
+    // Until the node has moved (the sentinel watch: two checks a second apart) sends fail with
+    // UNAVAILABLE; each retry is a fresh user, so no bucket is spent while the node is still moving.
+    let attempt = 0;
+    await waitFor(
+      'a send to succeed on the new primary',
+      async () => (await post(url, SEND, { to: 'bob', body: 'after the failover' }, await tokenFor(`warm-${attempt++}`))).data?.['sendMessage'] !== undefined,
+      { timeoutMs: 20_000 },
+    );
+    const token = await tokenFor('limited');
+    const answers = [];
+    for (let i = 0; i <= burst; i += 1) answers.push(await post(url, SEND, { to: 'bob', body: `burst ${i}` }, token));
+    // The limiter runs on the new primary: the burst passes and the one past it is refused. Left on
+    // the frozen old primary it would time out and fail open, letting every send through.
+    expect(answers.slice(0, burst).map((answer) => answer.errors)).toEqual(Array(burst).fill(undefined));
+    expect(answers[burst]?.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    expect(await next.client.exists('sb:{u:limited}:rate:send')).toBe(1);
+    expect(await connectionNames(next)).toEqual(['switchboard-commands', 'switchboard-sub']);
   });
 });

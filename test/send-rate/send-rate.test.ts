@@ -1,8 +1,9 @@
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemorySendRate } from '../../src/send-rate/memory-send-rate.ts';
+import { createRedisSendRate } from '../../src/send-rate/redis-send-rate.ts';
+import type { SendRateLimiter } from '../../src/send-rate/send-rate.ts';
 import { silentLogger } from '../../src/util/logger.ts';
-import { createRedisSendRate, sendRateConnectionOptions } from '../../src/send-rate/redis-send-rate.ts';
-import { createMemorySendRate, type SendRateLimiter } from '../../src/send-rate/send-rate.ts';
+import { onOwnLink, standaloneLink } from '../helpers/redis-link.ts';
 import { startRedis, type RedisProcess } from '../helpers/redis-server.ts';
 
 async function takeMany(limiter: SendRateLimiter, userId: string, count: number): Promise<Array<number | undefined>> {
@@ -27,14 +28,12 @@ describe('sendMessage token bucket in memory', () => {
 describe('sendMessage token bucket in Redis', () => {
   let redis: RedisProcess;
   const limiters: SendRateLimiter[] = [];
-  const limiter = () => {
-    const created = createRedisSendRate({
-      client: new Redis(redis.url, sendRateConnectionOptions(500)),
-      perSecond: 1,
-      burst: 3,
-      logger: silentLogger,
-    });
+  /** A node's limiter: on a link of its own, started as the app starts it. */
+  const limiter = async () => {
+    const link = standaloneLink(redis.url, 500);
+    const created = onOwnLink(link, (own) => createRedisSendRate({ commands: own.commands, perSecond: 1, burst: 3, logger: silentLogger }));
     limiters.push(created);
+    await link.start();
     return created;
   };
   beforeAll(async () => {
@@ -46,8 +45,7 @@ describe('sendMessage token bucket in Redis', () => {
   });
 
   it('is one bucket per user across nodes, kept under the user hash tag', async () => {
-    const [a, b] = [limiter(), limiter()];
-    await new Promise((resolve) => setTimeout(resolve, 100)); // let both connect
+    const [a, b] = await Promise.all([limiter(), limiter()]);
     expect(await takeMany(a, 'carol', 2)).toEqual([undefined, undefined]);
     const [third, fourth] = await takeMany(b, 'carol', 2);
     expect(third).toBeUndefined();
@@ -58,8 +56,7 @@ describe('sendMessage token bucket in Redis', () => {
   });
 
   it('fails open when Redis does not answer (the send itself then meets the same Redis)', async () => {
-    const a = limiter();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const a = await limiter();
     redis.pause();
     try {
       expect(await takeMany(a, 'dave', 5)).toEqual([undefined, undefined, undefined, undefined, undefined]);
