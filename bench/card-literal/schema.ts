@@ -5,7 +5,7 @@ import { createSchema } from 'graphql-yoga';
 import { CONTRACT_SDL, type WireMessage } from '../lib/contract.ts';
 
 /** The one topic every message goes through: every node receives all of them. */
-export const MESSAGE_RECEIVED = 'MESSAGE_RECEIVED';
+const MESSAGE_RECEIVED = 'MESSAGE_RECEIVED';
 
 /** Resolver context: the verified user, from the socket's connectionParams or the HTTP header. */
 export interface CardContext {

@@ -5,7 +5,7 @@ import { BUS_RECEIVED_METRIC } from './contract.ts';
  * every sample of the metric (any labels). Returns `undefined` when the node has no such endpoint
  * (404) or no such metric, so the report can say "n/a" instead of failing the run.
  */
-export async function busReceived(port: number): Promise<number | undefined> {
+async function busReceived(port: number): Promise<number | undefined> {
   let response: Response;
   try {
     response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) });
@@ -20,7 +20,7 @@ export async function busReceived(port: number): Promise<number | undefined> {
 }
 
 /** Sum of the samples of `name` in Prometheus text, or `undefined` when there are none. */
-export function sumSamples(text: string, name: string): number | undefined {
+function sumSamples(text: string, name: string): number | undefined {
   let total: number | undefined;
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue;

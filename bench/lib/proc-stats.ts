@@ -28,7 +28,7 @@ export function cpuMillis(pid: number): number {
 }
 
 /** Resident set size of a process in KiB (VmRSS from /proc/<pid>/status). @throws when it does not exist. */
-export function rssKib(pid: number): number {
+function rssKib(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const match = /^VmRSS:\s+(\d+)\s+kB/mu.exec(status);
   if (match?.[1] === undefined) throw new Error(`Cannot read RSS: /proc/${pid}/status has no VmRSS line`);

@@ -12,7 +12,7 @@ export interface BenchContext extends MercuriusContext {
  * node subscribes to the channels of its own connected users only. mqemitter reads `+` and `#` as
  * wildcards and `/` as its level separator; the bench's user ids (`u<i>`) contain none of them.
  */
-export const recipientTopic = (userId: string): string => `inbox.${userId}`;
+const recipientTopic = (userId: string): string => `inbox.${userId}`;
 
 interface Payload {
   readonly messageReceived: WireMessage;

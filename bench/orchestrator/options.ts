@@ -14,7 +14,7 @@ export interface Options {
 }
 
 /** `npm run bench`, `npm run bench:smoke`, `npm run bench:capacity`. */
-export type PresetName = 'matrix' | 'smoke' | 'node-capacity';
+type PresetName = 'matrix' | 'smoke' | 'node-capacity';
 
 const PRESETS = {
   matrix: {

@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The command line of one node. */
-export interface Launch {
+interface Launch {
   /** The executable (node itself, or deno). */
   readonly command: string;
   readonly args: readonly string[];

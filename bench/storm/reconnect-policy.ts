@@ -13,7 +13,7 @@ const FIRST_BACKOFF_MS = 250;
 const DEFAULT_SHED_HINT_MS = 1_000;
 
 /** The node's hint in a 1013 reason, `Try again later: retry in <ms> ms`, or `undefined`. */
-export function retryHintMs(reason: string): number | undefined {
+function retryHintMs(reason: string): number | undefined {
   const match = /retry in (\d+) ms/u.exec(reason);
   return match === null ? undefined : Number(match[1]);
 }

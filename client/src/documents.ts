@@ -17,12 +17,12 @@ export interface FeedDocument {
 }
 
 /** Parses a string; returns a DocumentNode unchanged. */
-export function toDocument(input: DocumentInput): DocumentNode {
+function toDocument(input: DocumentInput): DocumentNode {
   return typeof input === 'string' ? parse(input) : input;
 }
 
 /** The single operation of `document`, or the one named `operationName`. */
-export function operationOf(document: DocumentNode, operationName?: string): OperationDefinitionNode | undefined {
+function operationOf(document: DocumentNode, operationName?: string): OperationDefinitionNode | undefined {
   const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   return operationName === undefined ? (operations.length === 1 ? operations[0] : undefined) : operations.find((o) => o.name?.value === operationName);
 }

@@ -30,7 +30,7 @@ export interface SendRequest {
 const SEND = print(SwitchboardSendMessageDocument);
 
 /** A random idempotency key: `crypto.randomUUID` where it exists (secure contexts), else 16 random bytes. */
-export function newClientMessageId(): string {
+function newClientMessageId(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
 }

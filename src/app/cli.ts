@@ -33,7 +33,7 @@ export interface Host {
 export type Serve = (app: App, options: { port: number }) => Promise<Host>;
 
 /** Exit code for a configuration error (EX_CONFIG from sysexits.h). Every exit code: {@link EXIT}. */
-export const EXIT_CONFIG = EXIT.config;
+const EXIT_CONFIG = EXIT.config;
 
 /**
  * The service's command line, the same on every runtime: `--help` prints the variables; otherwise

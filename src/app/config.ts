@@ -14,7 +14,7 @@ export { ConfigError };
  * what is allowed. {@link CONFIG_VARIABLES} is the single list `--help` prints.
  */
 
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 
 export interface Config {

@@ -10,6 +10,7 @@ import { createRedisBus } from '../bus/redis-bus.ts';
 import { createRedisLink } from '../redis/link.ts';
 import type { Config } from './config.ts';
 import { Hub } from '../engine/hub.ts';
+import { errorMessage } from '../util/error-message.ts';
 import { silentLogger, type Logger } from '../util/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { createPresence } from '../presence/create-presence.ts';
@@ -71,7 +72,10 @@ export interface App {
   stop(): Promise<void>;
 }
 
-/** The socket rules a runtime applies where only it can: at the upgrade and on raw frames. */
+/**
+ * The socket rules a runtime applies where only it can: at the upgrade and on raw frames.
+ * @public (part of {@link App})
+ */
 export interface SocketGate {
   /** Largest frame in bytes (ws `maxPayload` on Node; checked by {@link frameRefusal} on Deno). */
   readonly maxPayloadBytes: number;
@@ -220,7 +224,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       admit: () => admission.admit(),
       settled: () => admission.settle(),
       frameRefusal: (data) => frameRefusal(data, security.maxPayloadBytes),
-      internalError: (error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'websocket internal error'),
+      internalError: (error) => logger.error({ err: errorMessage(error) }, 'websocket internal error'),
     },
     services,
     async start(options) {

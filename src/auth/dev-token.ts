@@ -7,7 +7,7 @@ import { DEV_JWT_SECRET } from './verifier.ts';
 const DEV_TOKEN_TTL_SECONDS = 24 * 60 * 60;
 
 /** Signs a development token for `userId` with the fixed development secret. */
-export async function signDevToken(userId: string, now: number): Promise<{ token: string; expiresAt: string }> {
+async function signDevToken(userId: string, now: number): Promise<{ token: string; expiresAt: string }> {
   const issuedAt = Math.floor(now / 1000);
   const exp = issuedAt + DEV_TOKEN_TTL_SECONDS;
   const token = await new SignJWT({})

@@ -1,8 +1,7 @@
-import { Cluster } from 'ioredis';
 import { asMessage, type Message } from '../domain/message.ts';
 import { createBatcher } from '../util/batcher.ts';
 import { CursorExpiredError } from './bus.ts';
-import type { RedisConnection } from '../redis/connection.ts';
+import { isCluster, type RedisConnection } from '../redis/connection.ts';
 
 /** What the read script (`READ_SCRIPT`) answers: 'ok' then id, fields, id, fields …, or 'expired'. */
 export type ReadReply = Array<string | string[]>;
@@ -31,7 +30,7 @@ export function createHistoryReads(connection: ReadingConnection, concurrency: n
       (error: unknown) => ({ error }),
     );
   const pipelined = createBatcher<readonly string[], Outcome>(async (batch) => {
-    if (batch.length === 1 || connection instanceof Cluster) return Promise.all(batch.map(one));
+    if (batch.length === 1 || isCluster(connection)) return Promise.all(batch.map(one));
     const pipeline = connection.pipeline() as unknown as { sbRead(...args: string[]): void; exec(): Promise<Array<[Error | null, unknown]> | null> };
     for (const args of batch) pipeline.sbRead(...args);
     const results = (await pipeline.exec()) ?? [];

@@ -1,10 +1,10 @@
-import { Cluster, type Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { asMessage } from '../domain/message.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { hashSlot } from '../redis/hash-slot.ts';
 import { channels, keys } from '../redis/keys.ts';
 import type { RedisLink } from '../redis/link.ts';
-import type { RedisConnection } from '../redis/connection.ts';
+import { isCluster, type RedisConnection } from '../redis/connection.ts';
 import { adviceFor, classifyRedisError, describeError, FATAL_AT_START, targetVariable } from '../redis/faults.ts';
 import { ReplicaAcks } from '../redis/replica-acks.ts';
 import { persist } from '../util/backoff.ts';
@@ -66,7 +66,7 @@ export function createRedisBus(options: RedisBusOptions): Bus {
   publisher.defineCommand('sbPublish', { numberOfKeys: 2, lua: PUBLISH_SCRIPT });
   publisher.defineCommand('sbRead', { numberOfKeys: 2, lua: READ_SCRIPT });
   publisher.defineCommand('sbTail', { numberOfKeys: 1, lua: TAIL_SCRIPT });
-  const sharded = publisher instanceof Cluster && routing === 'user';
+  const sharded = isCluster(publisher) && routing === 'user';
   const acks = (options.waitReplicas ?? 0) > 0 ? new ReplicaAcks(options.waitReplicas ?? 0) : undefined;
   const readHistory = createHistoryReads(publisher, HISTORY_READ_CONCURRENCY);
   let events: BusEvents | undefined;
@@ -98,12 +98,12 @@ export function createRedisBus(options: RedisBusOptions): Bus {
 
   const unavailable = (what: string, error: unknown) => {
     // After a failover nothing tells the cluster connection until it re-reads the slot map.
-    if (publisher instanceof Cluster) publisher.refreshSlotsCache();
+    if (isCluster(publisher)) publisher.refreshSlotsCache();
     return new BusUnavailableError(`Cannot ${what}: Redis did not answer: ${describeError(error)}`, { cause: error });
   };
   /** The connection a key's commands went to: WAIT must run on the connection that wrote. */
   const connectionFor = (key: string): Redis => {
-    if (!(publisher instanceof Cluster)) return publisher;
+    if (!(isCluster(publisher))) return publisher;
     const owner = publisher.slots[hashSlot(key)]?.[0];
     const node = publisher.nodes('master').find((candidate) => `${candidate.options.host}:${candidate.options.port}` === owner);
     if (node === undefined) throw new Error(`no connection to the primary of ${key}`);

@@ -1,5 +1,5 @@
 /** The longest user id accepted, in characters. Ids become parts of Redis keys and channels. */
-export const MAX_USER_ID_LENGTH = 128;
+const MAX_USER_ID_LENGTH = 128;
 
 // Control characters and whitespace are refused so an id can never break a log line or a key.
 const FORBIDDEN = /[\u0000-\u0020\u007f-\u009f]/u;

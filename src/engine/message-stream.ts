@@ -17,12 +17,12 @@ export interface StreamBacklog {
  * Estimated size of a message's graphql-ws `next` frame: its strings plus the fixed JSON around them
  * (`{"id":…,"type":"next","payload":{"data":{"messageReceived":{…}}}}` is about 160 bytes).
  */
-export function frameBytes(message: Message): number {
+function frameBytes(message: Message): number {
   return 160 + message.id.length + message.sentAt.length + byteLength(message.fromUserId) + byteLength(message.toUserId) + byteLength(message.body);
 }
 
 /** Where a stream reads history from (the bus). */
-export type ReadHistory = (after: string, limit: number) => Promise<HistoryPage>;
+type ReadHistory = (after: string, limit: number) => Promise<HistoryPage>;
 
 /**
  * Where a pushed stream's events go (see {@link MessageStream.drive}). It returns a promise when the

@@ -36,13 +36,6 @@ export function clientError(
   return new GraphQLError(message, { extensions: { ...extensions, code } });
 }
 
-/** The code of a client-facing error, or `undefined` for anything else. */
-export function errorCode(error: unknown): ErrorCode | undefined {
-  if (!(error instanceof GraphQLError)) return undefined;
-  const code = error.extensions['code'];
-  return typeof code === 'string' ? (code as ErrorCode) : undefined;
-}
-
 /** `error` as a GraphQLError (yoga's mask function is typed to return an `Error`). */
 export function asGraphQLError(error: Error): GraphQLError {
   return error instanceof GraphQLError ? error : new GraphQLError(error.message, { originalError: error });

@@ -4,10 +4,10 @@ import { userIdProblem } from '../domain/user-id.ts';
 import { clientError } from './errors.ts';
 
 /** The largest `first` of the `messages` query. */
-export const MAX_PAGE_SIZE = 500;
+const MAX_PAGE_SIZE = 500;
 
 /** The longest `clientMessageId`, in characters. */
-export const MAX_CLIENT_MESSAGE_ID_LENGTH = 128;
+const MAX_CLIENT_MESSAGE_ID_LENGTH = 128;
 
 /** Validates a cursor argument and returns it normalised. @throws BAD_USER_INPUT */
 export function cursorArgument(what: string, after: string | null | undefined): string | undefined {

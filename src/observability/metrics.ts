@@ -1,9 +1,9 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Why a message did not reach a client from the live path. Bounded label values only. */
-export type DropReason = 'not_local' | 'invalid_payload' | 'live_overflow';
+type DropReason = 'not_local' | 'invalid_payload' | 'live_overflow';
 /** Why a stream read history instead of (or before) going live. */
-export type BackfillReason = 'resume' | 'resync' | 'overflow';
+type BackfillReason = 'resume' | 'resync' | 'overflow';
 
 /**
  * The node's Prometheus metrics (prom-client), in a registry of its own so several nodes can live in

@@ -1,3 +1,4 @@
+import { errorMessage } from '../util/error-message.ts';
 import type { Logger } from '../util/logger.ts';
 import type { Presence, PresenceSession, PresenceWatch } from './presence.ts';
 import type { PresenceStore } from './presence-store.ts';
@@ -33,7 +34,7 @@ export function createNodePresence(store: PresenceStore, options: NodePresenceOp
   let closed = false;
 
   const report = (what: string) => (error: unknown) =>
-    logger.warn({ err: error instanceof Error ? error.message : String(error) }, `presence: ${what} failed`);
+    logger.warn({ err: errorMessage(error) }, `presence: ${what} failed`);
 
   const endSession = (userId: string, holding: Holding) => {
     holding.sessions -= 1;

@@ -9,7 +9,7 @@ export interface StoreEvent extends PresenceEvent {
 }
 
 /** The state of some users as of one point in the store's event order. */
-export interface Snapshot {
+interface Snapshot {
   /** The `seq` of the last change the snapshot includes. */
   readonly seq: number;
   /** When it was read, epoch milliseconds (the store's clock). */

@@ -61,7 +61,7 @@ end
  * Returns 'ok'; or 'lost' when the lease is gone (nothing changed) or a change disagrees with the
  * lease's share (that one is skipped): the node then writes its whole share with SYNC.
  */
-export const CHANGE_SCRIPT = `${HELPERS}
+const CHANGE_SCRIPT = `${HELPERS}
 local lease = ARGV[2]
 if not redis.call('ZSCORE', nodes, lease) then return 'lost' end
 local now = now_ms()
@@ -90,7 +90,7 @@ return reply
  * Replaces the lease's share with the node's own account and renews the lease; publishes only the
  * users whose online state differs afterwards. ARGV: channel, lease, ttl ms, then user, sessions pairs.
  */
-export const SYNC_SCRIPT = `${HELPERS}
+const SYNC_SCRIPT = `${HELPERS}
 local lease, ttl = ARGV[2], tonumber(ARGV[3])
 local now = now_ms()
 local gone = drop_share()
@@ -133,7 +133,7 @@ return 1
  * KEYS: nodes. ARGV: lease, ttl ms, how many expired leases to list at most.
  * Returns { 'lost' } when the lease is gone (reaped, or Redis lost its data), else { 'ok', expired… }.
  */
-export const HEARTBEAT_SCRIPT = `
+const HEARTBEAT_SCRIPT = `
 local nodes, lease, ttl, limit = KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 if not redis.call('ZSCORE', nodes, lease) then return { 'lost' } end
 local t = redis.call('TIME')
@@ -149,7 +149,7 @@ return expired
  * online that long (they may reconnect to another node) and are then reaped by a surviving node.
  * KEYS: nodes. ARGV: lease, grace ms.
  */
-export const LEAVE_SCRIPT = `
+const LEAVE_SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 return redis.call('ZADD', KEYS[1], 'XX', string.format('%d', now + tonumber(ARGV[2])), ARGV[1])
@@ -159,7 +159,7 @@ return redis.call('ZADD', KEYS[1], 'XX', string.format('%d', now + tonumber(ARGV
  * Reads the online state of users and the sequence it is consistent with, atomically.
  * KEYS: online, seq. ARGV: users. Returns { seq, now ms, '1'|'0' per user }.
  */
-export const SNAPSHOT_SCRIPT = `
+const SNAPSHOT_SCRIPT = `
 local t = redis.call('TIME')
 local reply = { redis.call('GET', KEYS[2]) or '0', string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) }
 for i = 1, #ARGV do

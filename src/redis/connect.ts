@@ -4,7 +4,7 @@ import { classifyRedisError, describeError, FATAL_AT_START, RedisStartError } fr
 import { speaksPlainRedis } from './tls-probe.ts';
 
 /** How long a connection may stay unanswered at start before the node reports that it is waiting. */
-export const WAITING_NOTICE_MS = 1000;
+const WAITING_NOTICE_MS = 1000;
 
 /** How {@link connectRedis} waits. */
 export interface ConnectOptions {

@@ -5,6 +5,11 @@ import type { RedisTarget } from './target.ts';
 /** A command connection to the configured Redis: one server (directly or through Sentinel) or a Cluster. */
 export type RedisConnection = Redis | Cluster;
 
+/** Whether `connection` is a Redis Cluster connection (commands go to the primary of their key's slot). */
+export function isCluster(connection: RedisConnection): connection is Cluster {
+  return connection instanceof Cluster;
+}
+
 export interface RedisConnectionOptions {
   /** Shown by CLIENT LIST on the server (`CLIENT SETNAME`). */
   readonly name: string;
@@ -37,7 +42,7 @@ export function serverOptions(options: RedisConnectionOptions): RedisOptions {
  * on every MOVED reply, but after a primary dies nothing answers MOVED until the map is re-read:
  * this bounds how long sends to the failed shard keep failing after its replica took over.
  */
-export const SLOTS_REFRESH_MS = 1000;
+const SLOTS_REFRESH_MS = 1000;
 
 /**
  * Opens (lazily: call `connect()`) a command connection to `target`, failing fast as

@@ -1,5 +1,5 @@
 /** Redis Cluster has 16384 hash slots. */
-export const SLOT_COUNT = 16384;
+const SLOT_COUNT = 16384;
 
 const encoder = new TextEncoder();
 

@@ -18,10 +18,10 @@ import { refuseClusterNode, refuseReplica } from './topology-checks.ts';
  * Pub/sub flavours: `classic` is SUBSCRIBE/PUBLISH; `sharded` is SSUBSCRIBE/SPUBLISH on a Cluster
  * (a message touches only its channel's shard) and the same server subscriber as `classic` elsewhere.
  */
-export type PubSubMode = 'classic' | 'sharded';
+type PubSubMode = 'classic' | 'sharded';
 
 /** A subscriber as the link's users see it: the link starts and closes it. */
-export type SharedSubscriber = Pick<ChannelSubscriber, 'subscribe' | 'unsubscribe' | 'ready'>;
+type SharedSubscriber = Pick<ChannelSubscriber, 'subscribe' | 'unsubscribe' | 'ready'>;
 
 export interface RedisLinkOptions {
   readonly target: RedisTarget;

@@ -11,7 +11,7 @@ import type { BucketOptions, SendRateLimiter } from './send-rate.ts';
  * Returns 0 when a token was taken, else the milliseconds until one is available. The key expires
  * once the bucket would be full again.
  */
-export const SEND_RATE_SCRIPT = `
+const SEND_RATE_SCRIPT = `
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local time = redis.call('TIME')

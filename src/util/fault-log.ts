@@ -1,7 +1,7 @@
 import type { Logger } from './logger.ts';
 
 /** How often, at most, the same kind of Redis failure is logged while it lasts. */
-export const FAULT_LOG_INTERVAL_MS = 10_000;
+const FAULT_LOG_INTERVAL_MS = 10_000;
 
 /** Logs recurring failures at most once per interval per key, saying how many it left out meanwhile. */
 export interface FaultLog {

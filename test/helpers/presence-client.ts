@@ -38,7 +38,7 @@ export async function openTab(wsUrl: string, userId: string): Promise<Tab> {
 }
 
 /** A presence event as a test compares it: who and which way (the time is checked separately). */
-export type Seen = `${string} ${'on' | 'off'}`;
+type Seen = `${string} ${'on' | 'off'}`;
 
 /** A presenceChanged subscription and what it received so far. */
 export interface Watcher {

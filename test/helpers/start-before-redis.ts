@@ -15,7 +15,7 @@ export const READY_BOUND_MS = RECONNECT_MAX_MS + 15_000;
 export const statusOf = async (port: number, path: string): Promise<number> => (await fetch(`http://127.0.0.1:${port}${path}`)).status;
 
 /** The HTTP status an upgrade to graphql-ws gets (101 when accepted). */
-export function upgradeStatus(port: number): Promise<number> {
+function upgradeStatus(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
     socket.once('open', () => {

@@ -14,7 +14,7 @@ import { waitFor } from '../helpers/wait-for.ts';
  * What each client library must be able to do, expressed with the typed documents from
  * `documents/` (`npm run codegen`). One adapter per library; the suite below is the same for all.
  */
-export interface ClientAdapter {
+interface ClientAdapter {
   /** The `NodeId` query: the id of the node this client talks to. */
   nodeId(): Promise<string>;
   /** The `SendMessage` mutation; resolves with the typed `sendMessage` result. */

@@ -2,10 +2,10 @@ import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export const ISSUER = 'https://id.test/';
-export const AUDIENCE = 'switchboard';
+const ISSUER = 'https://id.test/';
+const AUDIENCE = 'switchboard';
 
-export interface TokenOptions {
+interface TokenOptions {
   readonly alg?: 'RS256' | 'HS256';
   readonly kid?: string;
   /** Seconds from now; default 3600. */

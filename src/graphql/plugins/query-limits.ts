@@ -6,7 +6,7 @@ import { useCodedRequestErrors } from './coded-request-errors.ts';
 import type { SecurityConfig } from '../../limits/config.ts';
 
 /** Which configured limit refused an operation; `extensions.limit` of a `LIMIT_EXCEEDED` error. */
-export type QueryLimit = 'maxDocumentCharacters' | 'maxTokens' | 'maxDepth' | 'maxAliases' | 'maxCost' | 'maxDirectives';
+type QueryLimit = 'maxDocumentCharacters' | 'maxTokens' | 'maxDepth' | 'maxAliases' | 'maxCost' | 'maxDirectives';
 
 /**
  * Limits on GraphQL documents, as envelop plugins: they run inside yoga's `getEnveloped`, which every
