@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The browser test drives Debian's chromium (never a browser build downloaded by a test tool) and the
-# deploy test checks deploy/nginx/nginx.conf with `nginx -t`: install both from Debian when missing.
+# The browser test drives Debian's chromium (never a browser build downloaded by a test tool), the
+# deploy test checks deploy/nginx/nginx.conf with `nginx -t`, and the observability tests run Debian's
+# `prometheus` and `promtool` (deploy/prometheus/): install them from Debian when missing.
 # Without root or apt-get this only warns outside CI; those tests then skip (in CI they fail).
 set -euo pipefail
 missing=()
 [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 [ "${#missing[@]}" -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "${missing[*]} not installed: install with apt-get install ${missing[*]} (the e2e/deploy tests skip without them)" >&2
