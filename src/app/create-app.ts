@@ -7,6 +7,7 @@ import { createVerifier } from '../auth/verifier.ts';
 import type { Bus, HistoryLimits } from '../bus/bus.ts';
 import { createMemoryBus } from '../bus/memory-bus.ts';
 import { createRedisBus } from '../bus/redis-bus.ts';
+import { withTimedReads } from '../bus/timed-reads.ts';
 import { createRedisLink } from '../redis/link.ts';
 import type { Config } from './config.ts';
 import { Hub } from '../engine/hub.ts';
@@ -81,8 +82,11 @@ export interface SocketGate {
   readonly maxPayloadBytes: number;
   /** Why an upgrade from `origin` must be refused (403 origin, 503 node full), or `undefined`. */
   refusal(origin: string | null | undefined): { status: number; message: string } | undefined;
-  /** Counts an accepted socket against MAX_CONNECTIONS; call the returned function when it closes. */
-  opened(): () => void;
+  /**
+   * Counts an accepted socket against MAX_CONNECTIONS; call the returned function once, with the
+   * close code, when it closes (`switchboard_websocket_closes_total`).
+   */
+  opened(): (code: number) => void;
   /**
    * Admission control (src/limits/admission.ts; ADMISSION_* variables). Called once a socket has
    * opened, before any frame. When it returns a refusal — `{ code: 1013, reason: 'Try again later:
@@ -112,15 +116,20 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     ttlMs: config.historyTtlSeconds * 1000,
     idempotencyTtlMs: config.idempotencyTtlSeconds * 1000,
   };
-  // The gauge reads the hub lazily, at scrape time, so the hub can be built after the metrics.
-  const metrics: Metrics = new Metrics({ subscriptions: () => hub.subscriptionCount, processMetrics: deps.processMetrics ?? false });
+  // The gauges read the hub and the node's state lazily, at scrape time, so both can come later.
+  const metrics: Metrics = new Metrics({
+    subscriptions: () => hub.subscriptionCount,
+    ready: () => ready(),
+    redisConnected: config.redis === undefined ? undefined : () => bus.ready(),
+    processMetrics: deps.processMetrics ?? false,
+  });
   // One link to Redis for the whole node: the bus, presence and the send rate limit share its
   // connections, and with Sentinel all of them follow the primary together.
   const link =
     config.redis === undefined
       ? undefined
       : createRedisLink({ target: config.redis, commandTimeoutMs: config.sendTimeoutMs, logger, metrics, sharded: config.routing === 'user' });
-  const bus: Bus =
+  const bus: Bus = withTimedReads(
     link === undefined
       ? createMemoryBus(limits, now)
       : createRedisBus({
@@ -131,7 +140,9 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
           logger,
           metrics,
           commandTimeoutMs: config.sendTimeoutMs,
-        });
+        }),
+    metrics.historyReads,
+  );
   const hub: Hub = new Hub(bus, { metrics, now });
   const { security } = config;
   const sendRate: SendRateLimiter =
@@ -160,6 +171,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   let draining = false;
   /** Connected (bus and presence started): until then the node refuses upgrades and is not ready. */
   let started = false;
+  const ready = () => started && !draining && bus.ready();
   const services: Services = {
     nodeId: config.nodeId,
     bus,
@@ -182,10 +194,10 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     slowConsumerBytes: security.slowConsumerBytes,
     plugins: [
       useQueryLimits(security, { production: config.production }),
-      useStreamLimits(connectionLimits),
+      useStreamLimits(connectionLimits, metrics.connections),
       csrfOnPost(),
       useDemoPage({ graphqlPath: GRAPHQL_PATH }),
-      useOperationsRoutes({ metrics, ready: () => started && !draining && bus.ready() }),
+      useOperationsRoutes({ metrics, ready }),
       ...(development ? [useDevTokenRoute(now)] : []),
     ],
   });
@@ -214,14 +226,28 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       maxPayloadBytes: security.maxPayloadBytes,
       refusal(origin) {
         if (!originAllowed(origin, security.allowedOrigins)) return originRefusal(origin ?? '');
-        if (!started) return { status: 503, message: 'Cannot accept connection: this node is not connected to Redis yet: retry shortly' };
+        if (!started) {
+          metrics.connections.refused('not_connected');
+          return { status: 503, message: 'Cannot accept connection: this node is not connected to Redis yet: retry shortly' };
+        }
         if (!connectionLimits.hasRoom()) {
+          metrics.connections.refused('max_connections');
           return { status: 503, message: `Cannot accept connection: this node holds its maximum of ${connectionLimits.maxConnections} connections` };
         }
         return undefined;
       },
-      opened: () => connectionLimits.openConnection(),
-      admit: () => admission.admit(),
+      opened() {
+        const release = connectionLimits.openConnection();
+        return (code) => {
+          release();
+          metrics.connections.closed(code);
+        };
+      },
+      admit() {
+        const refusal = admission.admit();
+        if (refusal !== undefined) metrics.connections.refused(refusal.cause);
+        return refusal;
+      },
       settled: () => admission.settle(),
       frameRefusal: (data) => frameRefusal(data, security.maxPayloadBytes),
       internalError: (error) => logger.error({ err: errorMessage(error) }, 'websocket internal error'),

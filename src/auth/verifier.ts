@@ -1,5 +1,6 @@
 import { createVerifier as createFastVerifier, TokenError } from 'fast-jwt';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { AuthFailureReason } from '../domain/auth-failure.ts';
 import { userIdProblem } from '../domain/user-id.ts';
 
 /** How tokens are verified. `dev` is the fixed development secret (never in production). */
@@ -26,9 +27,18 @@ export interface Viewer {
   readonly expiresAt: number | undefined;
 }
 
-/** Thrown when a token cannot be accepted; the message says why, never the token itself. */
+/**
+ * Thrown when a token cannot be accepted; the message says why, never the token itself. `reason` is
+ * the same from a closed list, for metrics (default `other`).
+ */
 export class AuthError extends Error {
   override readonly name = 'AuthError';
+  readonly reason: AuthFailureReason;
+
+  constructor(message: string, options: ErrorOptions & { reason?: AuthFailureReason } = {}) {
+    super(message, options);
+    this.reason = options.reason ?? 'other';
+  }
 }
 
 /** Verifies a compact JWT and returns its {@link Viewer}. @throws {AuthError} */
@@ -71,7 +81,8 @@ export function createVerifier(
     try {
       payload = verifySync(token);
     } catch (error) {
-      return Promise.reject(new AuthError(describeFastJwt(error, token), { cause: error }));
+      const [reason, message] = describeFastJwt(error, token);
+      return Promise.reject(new AuthError(message, { cause: error, reason }));
     }
     try {
       return Promise.resolve(viewerOf(payload as JWTPayload));
@@ -98,7 +109,8 @@ function jwksVerifier(
     try {
       ({ payload } = await jwtVerify(token, keys, options));
     } catch (error) {
-      throw new AuthError(describeJoseError(error), { cause: error });
+      const [reason, message] = describeJoseError(error);
+      throw new AuthError(message, { cause: error, reason });
     }
     return viewerOf(payload);
   };
@@ -106,41 +118,46 @@ function jwksVerifier(
 
 /** The viewer a verified token names. @throws {AuthError} when `sub` is missing or not a user id. */
 function viewerOf(payload: JWTPayload): Viewer {
-  if (typeof payload.sub !== 'string') throw new AuthError("Invalid token: it has no 'sub' claim");
+  if (typeof payload.sub !== 'string') throw new AuthError("Invalid token: it has no 'sub' claim", { reason: 'subject' });
   const problem = userIdProblem(payload.sub);
-  if (problem !== undefined) throw new AuthError(`Invalid token: the 'sub' claim is not a user id: ${problem}`);
+  if (problem !== undefined) throw new AuthError(`Invalid token: the 'sub' claim is not a user id: ${problem}`, { reason: 'subject' });
   return { userId: payload.sub, expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : undefined };
 }
 
+/** A refusal: why (for metrics) and the message the client sees. */
+type Refusal = readonly [AuthFailureReason, string];
+
 /** fast-jwt's refusal in the words jose's get ({@link describeJoseError}), so both verifiers read alike. */
-function describeFastJwt(error: unknown, token: string): string {
-  if (!(error instanceof TokenError)) return 'Invalid token: it could not be verified';
+function describeFastJwt(error: unknown, token: string): Refusal {
+  if (!(error instanceof TokenError)) return ['other', 'Invalid token: it could not be verified'];
   const claim = /\b(\w+) claim/u.exec(error.message)?.[1] ?? 'unknown';
   switch (error.code) {
     case TokenError.codes.expired:
-      return 'Invalid token: it has expired';
+      return ['expired', 'Invalid token: it has expired'];
     case TokenError.codes.inactive:
-      return 'Invalid token: it is not valid yet';
+      return ['not_yet_valid', 'Invalid token: it is not valid yet'];
     case TokenError.codes.invalidAlgorithm:
-      return 'Invalid token: its algorithm is not allowed';
+      return ['algorithm', 'Invalid token: its algorithm is not allowed'];
     case TokenError.codes.missingSignature:
       // An unsigned token (`alg: none`) has no signature part; an HS256 one without it is forged.
-      return headerAlgorithm(token) === 'HS256' ? 'Invalid token: the signature does not verify' : 'Invalid token: its algorithm is not allowed';
+      return headerAlgorithm(token) === 'HS256'
+        ? ['bad_signature', 'Invalid token: the signature does not verify']
+        : ['algorithm', 'Invalid token: its algorithm is not allowed'];
     case TokenError.codes.invalidSignature:
-      return 'Invalid token: the signature does not verify';
+      return ['bad_signature', 'Invalid token: the signature does not verify'];
     case TokenError.codes.missingRequiredClaim:
-      return `Invalid token: claim '${claim}' ${CLAIM_REASONS['missing']}`;
+      return ['claims', `Invalid token: claim '${claim}' ${CLAIM_REASONS['missing']}`];
     case TokenError.codes.invalidClaimValue:
-      return `Invalid token: claim '${claim}' ${CLAIM_REASONS['check_failed']}`;
+      return ['claims', `Invalid token: claim '${claim}' ${CLAIM_REASONS['check_failed']}`];
     case TokenError.codes.invalidClaimType:
-      return `Invalid token: claim '${claim}' ${CLAIM_REASONS['invalid']}`;
+      return ['claims', `Invalid token: claim '${claim}' ${CLAIM_REASONS['invalid']}`];
     case TokenError.codes.malformed:
     case TokenError.codes.invalidType:
     case TokenError.codes.invalidPayload:
     case TokenError.codes.invalidCritHeader:
-      return 'Invalid token: it is malformed';
+      return ['malformed', 'Invalid token: it is malformed'];
     default:
-      return 'Invalid token: it could not be verified';
+      return ['other', 'Invalid token: it could not be verified'];
   }
 }
 
@@ -160,20 +177,20 @@ const CLAIM_REASONS: Readonly<Record<string, string>> = {
   invalid: 'is malformed',
 };
 
-function describeJoseError(error: unknown): string {
-  if (error instanceof errors.JWTExpired) return 'Invalid token: it has expired';
+function describeJoseError(error: unknown): Refusal {
+  if (error instanceof errors.JWTExpired) return ['expired', 'Invalid token: it has expired'];
   if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf' && error.reason === 'check_failed') {
-    return 'Invalid token: it is not valid yet';
+    return ['not_yet_valid', 'Invalid token: it is not valid yet'];
   }
   if (error instanceof errors.JWTClaimValidationFailed) {
     const reason = CLAIM_REASONS[error.reason] ?? 'is not accepted';
-    return `Invalid token: claim '${error.claim}' ${reason}`;
+    return ['claims', `Invalid token: claim '${error.claim}' ${reason}`];
   }
-  if (error instanceof errors.JOSEAlgNotAllowed) return 'Invalid token: its algorithm is not allowed';
-  if (error instanceof errors.JWSSignatureVerificationFailed) return 'Invalid token: the signature does not verify';
-  if (error instanceof errors.JWKSNoMatchingKey) return 'Invalid token: no key in the JWKS matches it';
-  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return 'Invalid token: it is malformed';
-  return 'Invalid token: it could not be verified';
+  if (error instanceof errors.JOSEAlgNotAllowed) return ['algorithm', 'Invalid token: its algorithm is not allowed'];
+  if (error instanceof errors.JWSSignatureVerificationFailed) return ['bad_signature', 'Invalid token: the signature does not verify'];
+  if (error instanceof errors.JWKSNoMatchingKey) return ['unknown_key', 'Invalid token: no key in the JWKS matches it'];
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return ['malformed', 'Invalid token: it is malformed'];
+  return ['other', 'Invalid token: it could not be verified'];
 }
 
 /**
@@ -182,8 +199,8 @@ function describeJoseError(error: unknown): string {
  */
 export function bearerToken(value: unknown): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') throw new AuthError('Invalid authorization: expected a string "Bearer <token>"');
+  if (typeof value !== 'string') throw new AuthError('Invalid authorization: expected a string "Bearer <token>"', { reason: 'malformed' });
   const match = /^Bearer\s+(\S+)$/iu.exec(value.trim());
-  if (match?.[1] === undefined) throw new AuthError('Invalid authorization: expected "Bearer <token>"');
+  if (match?.[1] === undefined) throw new AuthError('Invalid authorization: expected "Bearer <token>"', { reason: 'malformed' });
   return match[1];
 }

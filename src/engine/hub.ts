@@ -13,6 +13,35 @@ export interface HubOptions {
   readonly now?: () => number;
 }
 
+/** The hub's series, bound once: a message costs no label objects. */
+interface HubSeries {
+  readonly busReceived: { inc(): void };
+  readonly busLag: { observe(seconds: number): void };
+  readonly delivered: { inc(): void };
+  readonly liveLatency: { observe(seconds: number): void };
+  readonly historyLatency: { observe(seconds: number): void };
+  readonly notLocal: { inc(): void };
+  readonly overflowDropped: { inc(): void };
+  readonly overflowBackfills: { inc(): void };
+  readonly resumeBackfills: { inc(): void };
+  readonly resyncBackfills: { inc(value: number): void };
+}
+
+function hubSeries(metrics: Metrics): HubSeries {
+  return {
+    busReceived: metrics.busReceived,
+    busLag: metrics.busLag,
+    delivered: metrics.delivered,
+    liveLatency: metrics.latency.labels('live'),
+    historyLatency: metrics.latency.labels('history'),
+    notLocal: metrics.dropped.labels('not_local'),
+    overflowDropped: metrics.dropped.labels('live_overflow'),
+    overflowBackfills: metrics.backfills.labels('overflow'),
+    resumeBackfills: metrics.backfills.labels('resume'),
+    resyncBackfills: metrics.backfills.labels('resync'),
+  };
+}
+
 /**
  * The node's local dispatch: a map from user id to that user's live streams on this node.
  * Delivering costs O(recipient's local sessions); a message for a user with none here is dropped
@@ -28,25 +57,25 @@ export class Hub {
   readonly #bus: Bus;
   readonly #pageSize: number;
   readonly #liveLimit: number;
-  readonly #metrics: Metrics | undefined;
+  readonly #metrics: HubSeries | undefined;
   readonly #now: () => number;
 
   // One function of each kind for every stream: they depend on nothing of the stream's.
   readonly #onOverflow = (): void => {
-    this.#metrics?.dropped.inc({ reason: 'live_overflow' });
-    this.#metrics?.backfills.inc({ reason: 'overflow' });
+    this.#metrics?.overflowDropped.inc();
+    this.#metrics?.overflowBackfills.inc();
   };
-  readonly #onEmit = (message: Message): void => {
+  readonly #onEmit = (message: Message, fromHistory: boolean): void => {
     if (this.#metrics === undefined) return;
     this.#metrics.delivered.inc();
-    this.#metrics.latency.observe(Math.max(0, this.#now() - Date.parse(message.sentAt)) / 1000);
+    (fromHistory ? this.#metrics.historyLatency : this.#metrics.liveLatency).observe(this.#age(message));
   };
 
   constructor(bus: Bus, options: HubOptions = {}) {
     this.#bus = bus;
     this.#pageSize = options.pageSize ?? 100;
     this.#liveLimit = options.liveLimit ?? 1000;
-    this.#metrics = options.metrics;
+    this.#metrics = options.metrics === undefined ? undefined : hubSeries(options.metrics);
     this.#now = options.now ?? Date.now;
   }
 
@@ -93,7 +122,7 @@ export class Hub {
         stream.startAt(await this.#bus.tail(userId), false);
       } else {
         stream.startAt(after, true);
-        this.#metrics?.backfills.inc({ reason: 'resume' });
+        this.#metrics?.resumeBackfills.inc();
         await stream.prime();
       }
     } catch (error) {
@@ -105,10 +134,13 @@ export class Hub {
 
   /** Hands a message from the bus to every local stream of its recipient. */
   deliver(message: Message): void {
-    this.#metrics?.busReceived.inc();
+    if (this.#metrics !== undefined) {
+      this.#metrics.busReceived.inc();
+      this.#metrics.busLag.observe(this.#age(message));
+    }
     const streams = this.#sessions.get(message.toUserId);
     if (streams === undefined) {
-      this.#metrics?.dropped.inc({ reason: 'not_local' });
+      this.#metrics?.notLocal.inc();
       return;
     }
     for (const stream of streams) stream.push(message);
@@ -121,13 +153,18 @@ export class Hub {
   }
 
   resync(): void {
-    this.#metrics?.backfills.inc({ reason: 'resync' }, this.subscriptionCount);
+    this.#metrics?.resyncBackfills.inc(this.subscriptionCount);
     for (const streams of this.#sessions.values()) for (const stream of streams) stream.resync();
   }
 
   /** Ends every stream (node shutdown); their transports see the iterators finish. */
   endAll(): void {
     for (const streams of [...this.#sessions.values()]) for (const stream of [...streams]) stream.end();
+  }
+
+  /** Seconds since the message's `sentAt` (0 when the sender's clock is ahead of this node's). */
+  #age(message: Message): number {
+    return Math.max(0, this.#now() - Date.parse(message.sentAt)) / 1000;
   }
 
   #remove(userId: string, stream: MessageStream): void {

@@ -50,8 +50,8 @@ export interface MessageStreamOptions {
   readonly retryWindowMs?: number;
   /** Told how many bytes the stream owes its consumer. */
   readonly backlog?: StreamBacklog | undefined;
-  /** Called for every message handed to the consumer (delivery metrics). */
-  readonly onEmit?: (message: Message) => void;
+  /** Called for every message handed to the consumer (delivery metrics): read from history, or live. */
+  readonly onEmit?: (message: Message, fromHistory: boolean) => void;
 }
 
 /**
@@ -135,7 +135,7 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
       // the slow-consumer rule bounds what a socket may owe).
       if (compareIds(message.id, this.#cursor) <= 0) return;
       this.#cursor = message.id;
-      this.#options.onEmit?.(message);
+      this.#options.onEmit?.(message, false);
       void this.#sink.next(message);
       return;
     }
@@ -184,7 +184,7 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
         return { value: failure, done: false };
       }
       const fromPage = this.#page.shift();
-      if (fromPage !== undefined) return this.#emit(fromPage);
+      if (fromPage !== undefined) return this.#emit(fromPage, true);
       if (this.#held) {
         // A later live message must not move the cursor past one missed while the bus was away.
         await new Promise<void>((resolve) => (this.#wake = resolve));
@@ -200,7 +200,7 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
       }
       let live: Message | undefined;
       while ((live = this.#live.shift()) !== undefined) {
-        if (compareIds(live.id, this.#cursor) > 0) return this.#emit(live);
+        if (compareIds(live.id, this.#cursor) > 0) return this.#emit(live, false);
       }
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
@@ -253,10 +253,10 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
     return undefined;
   }
 
-  #emit(message: Message): IteratorResult<Message> {
+  #emit(message: Message, fromHistory: boolean): IteratorResult<Message> {
     this.#cursor = message.id;
     this.#owe(-frameBytes(message));
-    this.#options.onEmit?.(message);
+    this.#options.onEmit?.(message, fromHistory);
     return { value: message, done: false };
   }
 

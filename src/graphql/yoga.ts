@@ -74,6 +74,7 @@ export function createHttpTransport(options: HttpOptions): Yoga {
         return { viewer, authProblem: undefined, services, backlog };
       } catch (error) {
         if (!(error instanceof AuthError)) throw error;
+        services.metrics.connections.authFailed(error.reason);
         return { viewer: undefined, authProblem: error.message, services, backlog };
       }
     },

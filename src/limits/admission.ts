@@ -15,6 +15,8 @@ export interface AdmissionRefusal {
   readonly code: 1013;
   /** `Try again later: retry in <ms> ms`. */
   readonly reason: string;
+  /** Which bound refused it: too many handshakes in flight, or the event loop lagging (the larger load). */
+  readonly cause: 'handshakes' | 'event_loop_lag';
 }
 
 /** Admission control's configuration (ADMISSION_* variables). */
@@ -94,7 +96,7 @@ export class Admission {
     }
     this.#shed += 1;
     const hint = Math.round(retryMs * Math.min(MAX_HINT_FACTOR, load));
-    return { code: 1013, reason: `Try again later: retry in ${hint} ms` };
+    return { code: 1013, reason: `Try again later: retry in ${hint} ms`, cause: handshakeLoad >= lagLoad ? 'handshakes' : 'event_loop_lag' };
   }
 
   /** An admitted socket's handshake ended (acknowledged, refused or closed). Call once per admitted socket. */

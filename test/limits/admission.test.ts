@@ -5,10 +5,10 @@ import { Admission, LagProbe } from '../../src/limits/admission.ts';
 const settings = { maxHandshakes: 3, maxLagMs: 0, retryMs: 1000 };
 
 describe('Admission', () => {
-  it('admits sockets until maxHandshakes are in flight, then sheds with 1013 and a retry hint', () => {
+  it('admits sockets until maxHandshakes are in flight, then sheds with 1013, a retry hint and cause handshakes', () => {
     const admission = new Admission(settings);
     expect([admission.admit(), admission.admit(), admission.admit()]).toEqual([undefined, undefined, undefined]);
-    expect(admission.admit()).toEqual({ code: 1013, reason: 'Try again later: retry in 1000 ms' });
+    expect(admission.admit()).toEqual({ code: 1013, reason: 'Try again later: retry in 1000 ms', cause: 'handshakes' });
     expect({ inFlight: admission.inFlight, shed: admission.shed }).toEqual({ inFlight: 3, shed: 1 });
   });
 
@@ -30,18 +30,18 @@ describe('Admission', () => {
     expect(admission.admit()?.code).toBe(1013);
   });
 
-  it('sheds while the event loop lags past maxLagMs, with a hint that grows with the lag up to ten times retryMs', () => {
+  it('sheds while the event loop lags past maxLagMs (cause event_loop_lag), with a hint that grows with the lag up to ten times retryMs', () => {
     let lag = 0;
     const admission = new Admission({ maxHandshakes: 0, maxLagMs: 200, retryMs: 500 }, () => lag);
     expect(admission.admit()).toBeUndefined();
     lag = 199;
     expect(admission.admit()).toBeUndefined();
     lag = 200;
-    expect(admission.admit()).toEqual({ code: 1013, reason: 'Try again later: retry in 500 ms' });
+    expect(admission.admit()).toEqual({ code: 1013, reason: 'Try again later: retry in 500 ms', cause: 'event_loop_lag' });
     lag = 600;
-    expect(admission.admit()).toEqual({ code: 1013, reason: 'Try again later: retry in 1500 ms' });
+    expect(admission.admit()).toEqual({ code: 1013, reason: 'Try again later: retry in 1500 ms', cause: 'event_loop_lag' });
     lag = 60_000;
-    expect(admission.admit()).toEqual({ code: 1013, reason: 'Try again later: retry in 5000 ms' });
+    expect(admission.admit()).toEqual({ code: 1013, reason: 'Try again later: retry in 5000 ms', cause: 'event_loop_lag' });
   });
 
   it('scales the hint with how far past the handshake bound the node is', () => {

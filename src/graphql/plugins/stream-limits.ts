@@ -2,6 +2,7 @@ import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { clientError } from '../errors.ts';
 import type { GraphQLContext } from '../context.ts';
 import type { ConnectionLimits } from '../../limits/connection-limits.ts';
+import type { ConnectionMetrics } from '../../observability/connection-metrics.ts';
 
 /**
  * The connection limits for subscriptions over HTTP (SSE, multipart): each such subscription is a
@@ -13,7 +14,7 @@ import type { ConnectionLimits } from '../../limits/connection-limits.ts';
 /** Accept values under which yoga streams a subscription (SSE, multipart). */
 const STREAMING_ACCEPT = /text\/event-stream|multipart\/mixed|multipart\/\*|text\/\*|\*\/\*/u;
 
-export function useStreamLimits(limits: ConnectionLimits): Plugin {
+export function useStreamLimits(limits: ConnectionLimits, metrics: Pick<ConnectionMetrics, 'refused' | 'streamsOpen'>): Plugin {
   return {
     async onSubscribe({ args, setResultAndStopExecution }) {
       const context = args.contextValue as unknown as GraphQLContext & { socketViewer?: unknown; request?: Request };
@@ -34,6 +35,7 @@ export function useStreamLimits(limits: ConnectionLimits): Plugin {
       }
       if (context.viewer === undefined) return;
       if (!limits.hasRoom()) {
+        metrics.refused('max_connections');
         setResultAndStopExecution({
           errors: [
             clientError('UNAVAILABLE', `Cannot subscribe: this node holds its maximum of ${limits.maxConnections} connections; retry on another node`, {
@@ -45,6 +47,7 @@ export function useStreamLimits(limits: ConnectionLimits): Plugin {
       }
       const admission = await limits.admitUser(context.viewer.userId, 'stream');
       if ('refused' in admission) {
+        metrics.refused('user_connections');
         setResultAndStopExecution({
           errors: [
             clientError(
@@ -57,9 +60,14 @@ export function useStreamLimits(limits: ConnectionLimits): Plugin {
         return;
       }
       const closeNode = limits.openConnection();
+      metrics.streamsOpen.inc();
+      let open = true;
       const release = () => {
+        if (!open) return;
+        open = false;
         closeNode();
         admission.release();
+        metrics.streamsOpen.dec();
       };
       return {
         onSubscribeResult({ result }) {

@@ -72,7 +72,8 @@ export async function serveDeno(app: App, options: { port: number }): Promise<Ho
       }
       sockets.add(socket);
       socket.addEventListener('close', () => sockets.delete(socket));
-      socket.addEventListener('close', app.sockets.opened());
+      const closed = app.sockets.opened();
+      socket.addEventListener('close', (event) => closed(event.code));
       // Admission control: a refused socket is closed as soon as it opens, before graphql-ws sees it.
       const admission = app.sockets.admit();
       if (admission !== undefined) {

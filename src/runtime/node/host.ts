@@ -125,7 +125,7 @@ export async function serveNode(app: App, options: { port: number; host?: string
   const connected = (socket: WebSocket, req: IncomingMessage) => sockets.emit('connection', socket, req);
   server.removeAllListeners('upgrade');
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => pacer.submit(socket, () => sockets.handleUpgrade(req, socket, head, connected)));
-  // ws emits 'close' once: `on` spares the `once` wrapper, kept per socket.
+  // ws emits 'close' once, with the close code first: `on` spares the `once` wrapper, kept per socket.
   sockets.on('connection', (socket: WebSocket) => void socket.on('close', app.sockets.opened()));
   const listening = await listenShared(server, options);
   return {

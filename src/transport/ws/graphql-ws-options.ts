@@ -97,15 +97,17 @@ export function createGraphqlWsOptions<E extends SocketExtra>(
       let viewer: Viewer;
       try {
         const token = bearerToken(ctx.connectionParams?.['authorization']);
-        if (token === undefined) throw new AuthError('Invalid authorization: connectionParams.authorization is missing');
+        if (token === undefined) throw new AuthError('Invalid authorization: connectionParams.authorization is missing', { reason: 'missing' });
         viewer = await verify(token);
       } catch (error) {
         if (!(error instanceof AuthError)) throw error;
+        metrics.connections.authFailed(error.reason);
         logger.info({ reason: error.message }, 'websocket connection refused');
         return false;
       }
       const admission = await limits.admitUser(viewer.userId, 'socket');
       if ('refused' in admission) {
+        metrics.connections.refused('user_connections');
         logger.info({ userId: viewer.userId, limit: limits.maxConnectionsPerUser }, 'websocket refused: too many connections of the user');
         // Our own code: graphql-ws would close a `false` with 4403, which clients treat as "re-authenticate".
         socket.close(CloseCode.TooManyUserConnections, 'Too many connections');
