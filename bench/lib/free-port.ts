@@ -1,6 +1,10 @@
 import { createServer } from 'node:net';
 
-/** A TCP port that was free on 127.0.0.1 a moment ago (for redis-server, which cannot bind port 0). */
+/**
+ * A TCP port that was free on 127.0.0.1 a moment ago (for redis-server, which cannot bind port 0).
+ * Shared by the benchmarks and the tests (test/helpers/): bench/ compiles only its own folder, so
+ * what both use lives here.
+ */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { GRAPHQL_PATH } from '../lib/contract.ts';
-import { retryDelay, type CloseOutcome } from './reconnect-policy.ts';
+import { nextStep, type BackoffOptions } from '@switchboard/client';
 
 const RESUME = 'subscription($after:ID){messageReceived(after:$after){id toUserId body}}';
 /** The subscription's operation id: one per socket. */
@@ -40,10 +40,11 @@ export interface StormClientOptions {
 /**
  * One user's graphql-ws session, spoken at the protocol level (graphql-transport-ws over `ws`, so the
  * socket can be bound to a source address): `connection_init` with the token, then one
- * `messageReceived(after: <last id>)` subscription. When its node goes away (1006 after a kill, 1001 on
- * a drain) it waits a random 0..jitterMs and reconnects to another node with its last id; when a node
- * sheds it (1013) it retries after the node's hint, jittered; a refused connection backs off
- * exponentially with jitter. It never gives up until `stop`.
+ * `messageReceived(after: <last id>)` subscription. After a close it does what @switchboard/client
+ * does (the client's own `nextStep` policy): when its node goes away (1006 after a kill, 1001 on a
+ * drain) it waits a random 0..jitterMs and reconnects to another node with its last id; when a node
+ * sheds it (1013) it waits at least the node's hint; a refused connection backs off exponentially
+ * with full jitter. It never gives up until `stop`.
  */
 export class StormClient {
   readonly user: string;
@@ -65,9 +66,12 @@ export class StormClient {
   /** The errors of a result that ended the subscription, until its `complete` arrives. */
   #failedWith: string | undefined;
   readonly #options: StormClientOptions;
+  /** @switchboard/client's backoff, starting at jitterMs (its `initialMs`), up to 5 s. */
+  readonly #backoff: Required<BackoffOptions>;
 
   constructor(options: StormClientOptions) {
     this.#options = options;
+    this.#backoff = { initialMs: Math.max(1, options.jitterMs), maxMs: Math.max(5_000, options.jitterMs), random: options.random };
     this.user = options.user;
     this.lastId = options.after;
   }
@@ -146,15 +150,17 @@ export class StormClient {
     socket.on('close', (code: number, reason: Buffer) => {
       this.live = false;
       if (this.#stopped) return;
-      const outcome: CloseOutcome = { code, reason: reason.toString('utf8'), acked };
+      const outcome = { code, reason: reason.toString('utf8') };
       if (code === 4403 || code === 4400 || code === 4500) this.#options.events.problem(`${this.user}: closed ${code} ${outcome.reason}`);
       if (code === TRY_AGAIN_LATER) this.#options.events.shed(this);
       else if (!acked && code !== 1005) this.#options.events.connectFailed(this, `close ${code}`);
       if (acked) this.#moved = true;
-      const retry = retryDelay(outcome, this.#failures, this.#options.jitterMs, this.#options.random);
-      if (!acked && code !== TRY_AGAIN_LATER) this.#failures += 1;
-      const next = retry.sameNode ? node : this.#otherNode(node);
-      this.#timer = setTimeout(() => this.#connect(next), retry.ms);
+      // What @switchboard/client does after this close (its own policy, SECURITY.md's close codes):
+      // a live connection's loss waits 0..jitterMs (attempt 0), failed attempts back off from there.
+      const step = nextStep(outcome, this.#failures, 0, this.#backoff);
+      if (!acked) this.#failures += 1;
+      const next = step.nextUrl ? this.#otherNode(node) : node;
+      this.#timer = setTimeout(() => this.#connect(next), step.delayMs);
     });
   }
 

@@ -30,7 +30,7 @@ import { useDemoPage } from '../transport/http/demo-page.ts';
 import { createGraphqlWsOptions, type SocketExtra } from '../transport/ws/graphql-ws-options.ts';
 import { useOperationsRoutes } from '../transport/http/operations-routes.ts';
 import { GraphqlPost, headOf, toResponse } from '../transport/http/graphql-post.ts';
-import { createHttpTransport, GRAPHQL_PATH } from '../graphql/yoga.ts';
+import { createYogaServer, GRAPHQL_PATH } from '../graphql/yoga.ts';
 
 export interface AppDeps {
   readonly logger?: Logger;
@@ -186,7 +186,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const verifier = createVerifier({ ...config, clockSkewSeconds: security.clockSkewSeconds });
   const verify = config.jwtCacheEntries === 0 ? verifier : withVerificationCache(verifier, Date.now, config.jwtCacheEntries);
   const development = config.jwt.kind === 'dev';
-  const yoga = createHttpTransport({
+  const yoga = createYogaServer({
     services,
     verify,
     logger,

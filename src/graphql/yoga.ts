@@ -19,7 +19,7 @@ export interface SocketContext {
 
 export type Yoga = YogaServerInstance<Partial<SocketContext>, GraphQLContext>;
 
-export interface HttpOptions {
+export interface YogaOptions {
   readonly services: Services;
   readonly verify: VerifyToken;
   readonly logger: Logger;
@@ -40,7 +40,7 @@ export const GRAPHQL_PATH = '/graphql';
  * from `schema/`. Identity comes from `Authorization: Bearer <jwt>` or, for sockets, from
  * {@link SocketContext}.
  */
-export function createHttpTransport(options: HttpOptions): Yoga {
+export function createYogaServer(options: YogaOptions): Yoga {
   const { services, verify, logger } = options;
   const schema = createSchema<GraphQLContext>({ typeDefs, resolvers });
   return createYoga<Partial<SocketContext>, GraphQLContext>({

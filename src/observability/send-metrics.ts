@@ -1,11 +1,12 @@
 import { Counter, type Registry } from 'prom-client';
+import type { ErrorCode } from '../domain/error-codes.ts';
 import { OutcomeDurations } from './outcome-durations.ts';
 
 /**
  * How one `sendMessage` ended: `ok` (the bus acknowledged it), the client error code it failed with
  * (lower case) for the expected failures, `error` for anything else (a masked, unexpected error).
  */
-type SendOutcome = 'ok' | 'rate_limited' | 'unavailable' | 'bad_user_input' | 'unauthenticated' | 'error';
+type SendOutcome = 'ok' | Lowercase<Extract<ErrorCode, 'RATE_LIMITED' | 'UNAVAILABLE' | 'BAD_USER_INPUT' | 'UNAUTHENTICATED'>> | 'error';
 
 const OUTCOMES: readonly SendOutcome[] = ['ok', 'rate_limited', 'unavailable', 'bad_user_input', 'unauthenticated', 'error'];
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/free-port.ts';
+import { freePort } from '../../bench/lib/free-port.ts';
 import { startRedis, type RedisProcess } from '../helpers/redis-server.ts';
 import { linesWith, runService, STACK_FRAME, type LogLine, type RunOptions, type ServiceRun } from '../helpers/service-run.ts';
 import { spawnRedis } from '../helpers/redis-spawn.ts';

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SwitchboardClient } from '@switchboard/client';
-import { freePort } from '../helpers/free-port.ts';
+import { freePort } from '../../bench/lib/free-port.ts';
 import { startNode, type NodeProcess } from '../helpers/node-process.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { startRedis, type RedisProcess } from '../helpers/redis-server.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, MESSAGES, post, SEND, subscribeInbox } from '../helpers/graphql-client.ts';
-import { freePort } from '../helpers/free-port.ts';
+import { freePort } from '../../bench/lib/free-port.ts';
 import { startNode, type NodeProcess } from '../helpers/node-process.ts';
 import { startRedis, type RedisProcess } from '../helpers/redis-server.ts';
 import { readSse } from '../helpers/sse.ts';

@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { track } from './children.ts';
-import { freePort } from './free-port.ts';
+import { freePort } from '../../bench/lib/free-port.ts';
 import { PROMETHEUS } from './prometheus-tools.ts';
 import { waitFor } from './wait-for.ts';
 

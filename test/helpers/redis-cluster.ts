@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { freePort } from './free-port.ts';
+import { freePort } from '../../bench/lib/free-port.ts';
 import { waitFor } from './wait-for.ts';
 
 const run = promisify(execFile);

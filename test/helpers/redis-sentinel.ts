@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort } from './free-port.ts';
+import { freePort } from '../../bench/lib/free-port.ts';
 import { waitFor } from './wait-for.ts';
 
 /** A data `redis-server` of a Sentinel set (primary or replica, roles change on failover). */

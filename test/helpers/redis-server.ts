@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { track } from './children.ts';
-import { freePort } from './free-port.ts';
+import { freePort } from '../../bench/lib/free-port.ts';
 import { waitFor } from './wait-for.ts';
 
 /** A private `redis-server` process on an ephemeral port. */

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { track } from './children.ts';
-import { freePort } from './free-port.ts';
+import { freePort } from '../../bench/lib/free-port.ts';
 import { waitFor } from './wait-for.ts';
 
 /** A `redis-server` with arguments of the test's choosing (a password, TLS, replica of …). */

@@ -1,5 +1,5 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { freePort } from './free-port.ts';
+import { freePort } from '../../bench/lib/free-port.ts';
 
 /**
  * A TCP port on 127.0.0.1 that refuses connections until {@link TcpForward.forwardTo} is called,

@@ -32,7 +32,7 @@ const HEAP_CAP_MIB = 96;
  * frame was refused all the same.
  */
 const EXPECTED_CLOSES = new Set([1000, 1005, 1007, 1009, 4400, 4401, 4403, 4406, 4408, 4409, 4429, 4601, 4602, ...(RUNTIME === 'deno' ? [1006] : [])]);
-/** Every extensions.code a client may see (src/errors.ts). */
+/** Every extensions.code a client may see (src/domain/error-codes.ts). */
 const EXPECTED_CODES = new Set([
   'UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'RATE_LIMITED', 'UNAVAILABLE', 'CURSOR_EXPIRED',
   'LIMIT_EXCEEDED', 'SLOW_CONSUMER', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE',

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { ErrorCode } from '../errors.ts';
+import type { ErrorCode } from '../../domain/error-codes.ts';
 
 /**
  * graphql-js reports a bad request found while executing — a variable of the wrong type, an unknown
