@@ -13,35 +13,6 @@ export interface HubOptions {
   readonly now?: () => number;
 }
 
-/** The hub's series, bound once: a message costs no label objects. */
-interface HubSeries {
-  readonly busReceived: { inc(): void };
-  readonly busLag: { observe(seconds: number): void };
-  readonly delivered: { inc(): void };
-  readonly liveLatency: { observe(seconds: number): void };
-  readonly historyLatency: { observe(seconds: number): void };
-  readonly notLocal: { inc(): void };
-  readonly overflowDropped: { inc(): void };
-  readonly overflowBackfills: { inc(): void };
-  readonly resumeBackfills: { inc(): void };
-  readonly resyncBackfills: { inc(value: number): void };
-}
-
-function hubSeries(metrics: Metrics): HubSeries {
-  return {
-    busReceived: metrics.busReceived,
-    busLag: metrics.busLag,
-    delivered: metrics.delivered,
-    liveLatency: metrics.latency.labels('live'),
-    historyLatency: metrics.latency.labels('history'),
-    notLocal: metrics.dropped.labels('not_local'),
-    overflowDropped: metrics.dropped.labels('live_overflow'),
-    overflowBackfills: metrics.backfills.labels('overflow'),
-    resumeBackfills: metrics.backfills.labels('resume'),
-    resyncBackfills: metrics.backfills.labels('resync'),
-  };
-}
-
 /**
  * The node's local dispatch: a map from user id to that user's live streams on this node.
  * Delivering costs O(recipient's local sessions); a message for a user with none here is dropped
@@ -57,7 +28,7 @@ export class Hub {
   readonly #bus: Bus;
   readonly #pageSize: number;
   readonly #liveLimit: number;
-  readonly #metrics: HubSeries | undefined;
+  readonly #metrics: Metrics['delivery'] | undefined;
   readonly #now: () => number;
 
   // One function of each kind for every stream: they depend on nothing of the stream's.
@@ -75,7 +46,7 @@ export class Hub {
     this.#bus = bus;
     this.#pageSize = options.pageSize ?? 100;
     this.#liveLimit = options.liveLimit ?? 1000;
-    this.#metrics = options.metrics === undefined ? undefined : hubSeries(options.metrics);
+    this.#metrics = options.metrics?.delivery;
     this.#now = options.now ?? Date.now;
   }
 

@@ -96,6 +96,19 @@ export class Metrics {
     labelNames: ['role'] as const,
     registers: [this.registry],
   });
+  /** The delivery path's series, bound once: the hub counts every message with no label object. */
+  readonly delivery = {
+    busReceived: this.busReceived,
+    busLag: this.busLag,
+    delivered: this.delivered,
+    liveLatency: this.latency.labels('live'),
+    historyLatency: this.latency.labels('history'),
+    notLocal: this.dropped.labels('not_local'),
+    overflowDropped: this.dropped.labels('live_overflow'),
+    overflowBackfills: this.backfills.labels('overflow'),
+    resumeBackfills: this.backfills.labels('resume'),
+    resyncBackfills: this.backfills.labels('resync'),
+  };
   /** sendMessage outcomes and durations. */
   readonly sends = new SendMetrics(this.registry);
   /** WebSocket closes, refused identities, refused connections, SSE streams. */
