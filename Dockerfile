@@ -11,15 +11,19 @@ COPY package.json package-lock.json ./
 COPY client/package.json ./client/
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
-# The compiler and its types come from the dev dependencies; only dist/ leaves this stage.
+# The compiler, esbuild and their types come from the dev dependencies; only dist/ and web/dist/
+# (the pages' scripts, bundled with @switchboard/client's sources) leave this stage.
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY client/package.json ./client/
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY client/src ./client/src
+COPY web ./web
+COPY scripts/bundle-web.mjs ./scripts/
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json
+RUN node scripts/bundle-web.mjs && npx tsc -p tsconfig.build.json
 
 FROM node:${NODE_VERSION}-bookworm-slim
 ENV NODE_ENV=production \
@@ -27,6 +31,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/web/dist ./web/dist
 COPY package.json ./
 # The image's unprivileged `node` user (uid 1000); nothing in /app is writable by it.
 USER node

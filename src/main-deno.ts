@@ -1,3 +1,4 @@
+import { DEMO_SCRIPT } from '../web/dist/bundles.js';
 import { runCli } from './app/cli.ts';
 import { denoProcess, serveDeno } from './runtime/deno/host.ts';
 
@@ -21,4 +22,6 @@ await runCli(
     },
   },
   serveDeno,
+  // The pages' scripts, bundled from web/ at build time (scripts/bundle-web.mjs).
+  { demoScript: DEMO_SCRIPT },
 );

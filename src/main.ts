@@ -1,3 +1,4 @@
+import { DEMO_SCRIPT } from '../web/dist/bundles.js';
 import { runCli } from './app/cli.ts';
 import { serveNode } from './runtime/node/host.ts';
 
@@ -18,4 +19,6 @@ await runCli(
     },
   },
   serveNode,
+  // The pages' scripts, bundled from web/ at build time (scripts/bundle-web.mjs).
+  { demoScript: DEMO_SCRIPT },
 );

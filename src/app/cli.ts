@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import type { WebAssets } from '../transport/http/web-assets.ts';
 import { createApp, type App } from './create-app.ts';
 import { describeError, targetVariable } from '../redis/faults.ts';
 import { CONFIG_VARIABLES, ConfigError, parseConfig, type Config } from './config.ts';
@@ -46,7 +47,7 @@ const EXIT_CONFIG = EXIT.config;
  * It never throws: a fault that ends the process (the port, Redis refusing the node, a bug) is one
  * fatal log line that says what failed and what to do, and an exit code from {@link EXIT}.
  */
-export async function runCli(proc: CliProcess, serve: Serve): Promise<void> {
+export async function runCli(proc: CliProcess, serve: Serve, webAssets: WebAssets = {}): Promise<void> {
   if (proc.args.includes('--help') || proc.args.includes('-h')) {
     const width = Math.max(...CONFIG_VARIABLES.map((v) => v.name.length));
     proc.writeStdout(
@@ -76,15 +77,22 @@ export async function runCli(proc: CliProcess, serve: Serve): Promise<void> {
   // A bug: still one line (the stack goes into a field of it, not onto stderr), and a documented code.
   proc.onUnexpectedError?.((error) => fail(unexpected(error)));
   try {
-    await serveAndStart(proc, serve, config, logger, fail);
+    await serveAndStart(proc, serve, config, logger, fail, webAssets);
   } catch (error) {
     fail(startFailure(error, undefined));
   }
 }
 
-async function serveAndStart(proc: CliProcess, serve: Serve, config: Config, logger: Logger, fail: (fatal: Fatal) => never): Promise<void> {
+async function serveAndStart(
+  proc: CliProcess,
+  serve: Serve,
+  config: Config,
+  logger: Logger,
+  fail: (fatal: Fatal) => never,
+  webAssets: WebAssets,
+): Promise<void> {
   const variable = config.redis === undefined ? undefined : targetVariable(config.redis);
-  const app = createApp(config, { logger, processMetrics: true });
+  const app = createApp(config, { logger, processMetrics: true, webAssets });
   let stopping = false;
   let firstFailure: unknown;
   let signalWaiting: () => void = () => {};

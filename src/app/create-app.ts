@@ -27,6 +27,7 @@ import { unlimited, type SendRateLimiter } from '../send-rate/send-rate.ts';
 import { useStreamLimits } from '../graphql/plugins/stream-limits.ts';
 import type { Services } from '../graphql/services.ts';
 import { useDemoPage } from '../transport/http/demo-page.ts';
+import type { WebAssets } from '../transport/http/web-assets.ts';
 import { createGraphqlWsOptions, type SocketExtra } from '../transport/ws/graphql-ws-options.ts';
 import { useOperationsRoutes } from '../transport/http/operations-routes.ts';
 import { GraphqlPost, headOf, toResponse } from '../transport/http/graphql-post.ts';
@@ -40,6 +41,8 @@ export interface AppDeps {
   readonly processMetrics?: boolean;
   /** Who may see whose presence (`isOnline`, `presenceChanged`). Default: any authenticated user. */
   readonly presencePolicy?: PresencePolicy;
+  /** The pages' browser scripts (the entries import web/dist/bundles.js). Without one its script answers 503. */
+  readonly webAssets?: WebAssets;
 }
 
 /** One switchboard node, independent of the runtime that hosts it. */
@@ -196,7 +199,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       useQueryLimits(security, { production: config.production }),
       useStreamLimits(connectionLimits, metrics.connections),
       csrfOnPost(),
-      useDemoPage({ graphqlPath: GRAPHQL_PATH }),
+      useDemoPage({ graphqlPath: GRAPHQL_PATH }, deps.webAssets?.demoScript),
       useOperationsRoutes({ metrics, ready }),
       ...(development ? [useDevTokenRoute(now)] : []),
     ],

@@ -1,15 +1,27 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { startNode } from '../helpers/node-process.ts';
 
-const SCRIPT = fileURLToPath(new URL('../../scripts/bundle-demo.mjs', import.meta.url));
+const SCRIPT = fileURLToPath(new URL('../../scripts/bundle-web.mjs', import.meta.url));
 
-describe('the demo page bundle (src/transport/demo-bundle.generated.ts)', () => {
-  it('is what scripts/bundle-demo.mjs makes from demo-client.ts and client/src today', async () => {
-    const run = promisify(execFile)(process.execPath, [SCRIPT, '--check']);
-    await expect(run).resolves.toMatchObject({ stderr: '' });
+describe('the demo page bundle (web/dist/bundles.js, built from web/demo and client/src)', () => {
+  it('a node serves what scripts/bundle-web.mjs makes from today’s web/demo and client/src (no stale bundle)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'switchboard-bundle-'));
+    const node = await startNode();
+    try {
+      await promisify(execFile)(process.execPath, [SCRIPT, '--out', dir]);
+      const fresh = (await import(join(dir, 'bundles.js'))) as { DEMO_SCRIPT: string };
+      const served = await (await fetch(`http://127.0.0.1:${node.port}/demo.js`)).text();
+      expect(served.startsWith(`${fresh.DEMO_SCRIPT}\n`)).toBe(true);
+    } finally {
+      await node.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('Node and Deno (no build step, no read permission) serve the same /demo.js, with the client in it', async () => {

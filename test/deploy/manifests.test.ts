@@ -123,6 +123,11 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^CMD \["node", "dist\/main\.js"\]$/m);
   });
 
+  it("bundles the pages' scripts in the build stage and ships them beside dist/ (dist/main.js imports ../web/dist/bundles.js)", () => {
+    expect(dockerfile).toMatch(/^RUN node scripts\/bundle-web\.mjs && npx tsc -p tsconfig\.build\.json$/m);
+    expect(dockerfile).toMatch(/^COPY --from=build \/app\/web\/dist \.\/web\/dist$/m);
+  });
+
   it('copies everything the build needs past .dockerignore', () => {
     const allowed = read('.dockerignore').split('\n').filter((line) => line.startsWith('!')).map((line) => line.slice(1).replace(/\/$/, ''));
     const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => (m[1] ?? '').split(' '));

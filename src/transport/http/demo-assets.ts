@@ -1,6 +1,6 @@
 // The demo page's markup and style, embedded as strings so the core serves them without reading
-// files (only src/runtime/ touches the file system). The script is `demo-client.ts`, bundled with
-// @switchboard/client into `demo-bundle.generated.ts`.
+// files (only src/runtime/ touches the file system). The script is web/demo/demo-client.ts, bundled
+// with @switchboard/client at build time (`web-assets.ts`).
 
 /** The demo page (`GET /`). Loads `/demo.css` and `/demo.js`, nothing else. */
 export const DEMO_HTML = `<!doctype html>

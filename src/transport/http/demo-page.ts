@@ -1,6 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
 import { DEMO_CSS, DEMO_HTML } from './demo-assets.ts';
-import { DEMO_BUNDLE } from './demo-bundle.generated.ts';
 import type { DemoClientOptions } from './demo-options.ts';
 
 /**
@@ -19,21 +18,33 @@ const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 /**
- * Serves the demo page at `GET /` (also `/demo.css` and `/demo.js`): pick a user name (a development
+ * Serves the demo page at `GET /` (also `/demo.css` and `/demo.js`, the bundled `script`; 503 when
+ * the entry had no bundle to hand in): pick a user name (a development
  * token from `POST /dev/token`, or a pasted token when the server issues none), see messages arrive
  * live over graphql-ws through `@switchboard/client` (resuming after a reconnect or a reload), send
  * to another user, and see which node holds the socket.
  * `HEAD` is answered too; other methods on these paths get 405.
  */
-export function useDemoPage(options: DemoClientOptions): Plugin {
+export function useDemoPage(options: DemoClientOptions, script: string | undefined): Plugin {
   const assets = new Map<string, { body: string; type: string }>([
     ['/', { body: DEMO_HTML, type: 'text/html; charset=utf-8' }],
     ['/demo.css', { body: DEMO_CSS, type: 'text/css; charset=utf-8' }],
-    // demo-client.ts bundled with @switchboard/client (scripts/bundle-demo.mjs), started once.
-    ['/demo.js', { body: `${DEMO_BUNDLE}\nswitchboardDemo.startDemo(${JSON.stringify(options)});\n`, type: 'text/javascript; charset=utf-8' }],
   ]);
+  // web/demo/demo-client.ts bundled with @switchboard/client at build time, started once.
+  if (script !== undefined) {
+    assets.set('/demo.js', { body: `${script}\nswitchboardDemo.startDemo(${JSON.stringify(options)});\n`, type: 'text/javascript; charset=utf-8' });
+  }
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
+      if (url.pathname === '/demo.js' && script === undefined) {
+        endResponse(
+          new fetchAPI.Response('Cannot serve /demo.js: the demo page script was not bundled: run npm run build\n', {
+            status: 503,
+            headers: { 'content-type': 'text/plain; charset=utf-8' },
+          }),
+        );
+        return;
+      }
       const asset = assets.get(url.pathname);
       if (asset === undefined) return;
       if (request.method !== 'GET' && request.method !== 'HEAD') {

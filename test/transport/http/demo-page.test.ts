@@ -2,6 +2,7 @@ import { Script } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../../src/app/create-app.ts';
 import { parseConfig } from '../../../src/app/config.ts';
+import { DEMO_SCRIPT } from '../../../web/dist/bundles.js';
 import { TEST_JWT_SECRET } from '../../helpers/tokens.ts';
 
 const get = (app: App, path: string, method = 'GET') =>
@@ -10,7 +11,7 @@ const get = (app: App, path: string, method = 'GET') =>
 describe('the demo page through the fetch handler', () => {
   let app: App;
   beforeAll(() => {
-    app = createApp(parseConfig({ JWT_SECRET: TEST_JWT_SECRET }));
+    app = createApp(parseConfig({ JWT_SECRET: TEST_JWT_SECRET }), { webAssets: { demoScript: DEMO_SCRIPT } });
   });
   afterAll(() => app.stop());
 
@@ -63,5 +64,17 @@ describe('the demo page through the fetch handler', () => {
       }),
     );
     expect(await response.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('an app built without the bundle answers /demo.js with 503 and what to run, and still serves the page', async () => {
+    const bare = createApp(parseConfig({ JWT_SECRET: TEST_JWT_SECRET }));
+    try {
+      const script = await get(bare, '/demo.js');
+      expect(script.status).toBe(503);
+      expect(await script.text()).toBe('Cannot serve /demo.js: the demo page script was not bundled: run npm run build\n');
+      expect((await get(bare, '/')).status).toBe(200);
+    } finally {
+      await bare.stop();
+    }
   });
 });
