@@ -1,6 +1,6 @@
 import { DEMO_SCRIPT } from '../web/dist/bundles.js';
 import { runCli } from './app/cli.ts';
-import { denoProcess, serveDeno } from './runtime/deno/host.ts';
+import { denoProcess, denoRss, serveDeno } from './runtime/deno/host.ts';
 
 // The Deno entry, and with `main.ts` the only module with side effects: the same command line
 // (`cli.ts`) hosted by `Deno.serve`. Run it with `npm run start:deno` (see deno.json for the
@@ -22,6 +22,6 @@ await runCli(
     },
   },
   serveDeno,
-  // The pages' scripts, bundled from web/ at build time (scripts/bundle-web.mjs).
-  { demoScript: DEMO_SCRIPT },
+  // The pages' scripts, bundled from web/ at build time (scripts/bundle-web.mjs); the RSS for the heartbeat.
+  { webAssets: { demoScript: DEMO_SCRIPT }, rssBytes: denoRss },
 );

@@ -19,6 +19,6 @@ await runCli(
     },
   },
   serveNode,
-  // The pages' scripts, bundled from web/ at build time (scripts/bundle-web.mjs).
-  { demoScript: DEMO_SCRIPT },
+  // The pages' scripts, bundled from web/ at build time (scripts/bundle-web.mjs); the RSS for the heartbeat.
+  { webAssets: { demoScript: DEMO_SCRIPT }, rssBytes: () => process.memoryUsage.rss() },
 );

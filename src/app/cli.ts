@@ -24,6 +24,8 @@ export interface CliProcess {
 export interface Host {
   /** The port actually bound (useful with port 0). */
   readonly port: number;
+  /** INTERNAL_PORT's port actually bound, when it is set. */
+  readonly internalPort?: number;
   /**
    * Drains: stops accepting connections, closes every WebSocket with 1001 (going away), waits for
    * in-flight HTTP exchanges (sends) to finish, cuts streaming responses (SSE), then closes.
@@ -31,7 +33,7 @@ export interface Host {
   close(): Promise<void>;
 }
 
-export type Serve = (app: App, options: { port: number }) => Promise<Host>;
+export type Serve = (app: App, options: { port: number; internal?: { port: number; host: string } }) => Promise<Host>;
 
 /** Exit code for a configuration error (EX_CONFIG from sysexits.h). Every exit code: {@link EXIT}. */
 const EXIT_CONFIG = EXIT.config;
@@ -47,7 +49,13 @@ const EXIT_CONFIG = EXIT.config;
  * It never throws: a fault that ends the process (the port, Redis refusing the node, a bug) is one
  * fatal log line that says what failed and what to do, and an exit code from {@link EXIT}.
  */
-export async function runCli(proc: CliProcess, serve: Serve, webAssets: WebAssets = {}): Promise<void> {
+/** What an entry hands the app besides its process: the pages' bundles, the host's RSS reading. */
+export interface HostExtras {
+  readonly webAssets?: WebAssets;
+  readonly rssBytes?: () => number;
+}
+
+export async function runCli(proc: CliProcess, serve: Serve, extras: HostExtras = {}): Promise<void> {
   if (proc.args.includes('--help') || proc.args.includes('-h')) {
     const width = Math.max(...CONFIG_VARIABLES.map((v) => v.name.length));
     proc.writeStdout(
@@ -77,7 +85,7 @@ export async function runCli(proc: CliProcess, serve: Serve, webAssets: WebAsset
   // A bug: still one line (the stack goes into a field of it, not onto stderr), and a documented code.
   proc.onUnexpectedError?.((error) => fail(unexpected(error)));
   try {
-    await serveAndStart(proc, serve, config, logger, fail, webAssets);
+    await serveAndStart(proc, serve, config, logger, fail, extras);
   } catch (error) {
     fail(startFailure(error, undefined));
   }
@@ -89,10 +97,10 @@ async function serveAndStart(
   config: Config,
   logger: Logger,
   fail: (fatal: Fatal) => never,
-  webAssets: WebAssets,
+  extras: HostExtras,
 ): Promise<void> {
   const variable = config.redis === undefined ? undefined : targetVariable(config.redis);
-  const app = createApp(config, { logger, processMetrics: true, webAssets });
+  const app = createApp(config, { logger, processMetrics: true, ...extras });
   let stopping = false;
   let firstFailure: unknown;
   let signalWaiting: () => void = () => {};
@@ -116,13 +124,21 @@ async function serveAndStart(
 
   let host: Host;
   try {
-    host = await serve(app, { port: config.port });
+    host = await serve(app, {
+      port: config.port,
+      ...(config.internalPort === undefined ? {} : { internal: { port: config.internalPort, host: config.internalHost } }),
+    });
   } catch (error) {
-    return fail(listenFailure(error, config.port));
+    // Node's listen error names the port that failed (PORT or INTERNAL_PORT).
+    const port = (error as { port?: unknown }).port;
+    return fail(listenFailure(error, typeof port === "number" ? port : config.port));
   }
   const first = await Promise.race([outcome, waiting]);
   if (typeof first === 'object') return fail(startFailure(first.error, variable));
-  logger.info({ nodeId: config.nodeId, port: host.port, path: app.path, ready: first === 'started' }, 'listening');
+  logger.info(
+    { nodeId: config.nodeId, port: host.port, ...(host.internalPort === undefined ? {} : { internalPort: host.internalPort }), path: app.path, ready: first === 'started' },
+    'listening',
+  );
   void outcome.then((result) => {
     clearTimeout(startupTimer);
     if (typeof result === 'object' && !stopping) fail(startFailure(result.error, variable));

@@ -49,11 +49,22 @@ export interface Config {
   /** When a new WebSocket is shed with 1013 (reconnect storms; SECURITY.md). */
   readonly admission: AdmissionConfig;
   readonly production: boolean;
+  /** Turns the admin routes on (README "Admin API"); `undefined`: they answer 404. */
+  readonly adminToken: string | undefined;
+  /** When set, /metrics and /admin* are served only on this port (bound to `internalHost`). */
+  readonly internalPort: number | undefined;
+  readonly internalHost: string;
+  /** How often the node publishes its cluster status heartbeat. */
+  readonly heartbeatIntervalMs: number;
 }
 
 /** Every variable the service reads, with what it means and its default; printed by `--help`. */
 export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'PORT', description: 'HTTP and WebSocket port (0 picks a free one). Default 4000.' },
+  { name: 'ADMIN_TOKEN', description: 'At least 32 characters: turns on the admin API and page (/admin, Bearer token). Unset: they answer 404.' },
+  { name: 'INTERNAL_PORT', description: 'When set, /metrics and /admin* are served only on this port (not on PORT). Unset: on PORT.' },
+  { name: 'INTERNAL_HOST', description: 'Address INTERNAL_PORT binds to. Default 127.0.0.1 (only this host; set 0.0.0.0 for a scraper elsewhere).' },
+  { name: 'HEARTBEAT_INTERVAL_MS', description: 'How often the node publishes its cluster status (silent for three: off the list). 100 to 5000. Default 5000.' },
   {
     name: 'REDIS_URL',
     description:
@@ -124,7 +135,21 @@ export function parseConfig(env: Env, randomId: () => string = () => crypto.rand
     security: parseSecurityConfig(reader, production),
     admission: parseAdmissionConfig(reader),
     production,
+    adminToken: parseAdminToken(reader),
+    internalPort: reader.text('INTERNAL_PORT') === undefined ? undefined : reader.integer('INTERNAL_PORT', 0, 0, 65535),
+    internalHost: reader.text('INTERNAL_HOST') ?? '127.0.0.1',
+    heartbeatIntervalMs: reader.integer('HEARTBEAT_INTERVAL_MS', 5000, 100, 5000),
   };
+}
+
+const MIN_ADMIN_TOKEN_CHARACTERS = 32;
+
+function parseAdminToken(reader: ConfigReader): string | undefined {
+  const token = reader.text('ADMIN_TOKEN');
+  if (token !== undefined && token.length < MIN_ADMIN_TOKEN_CHARACTERS) {
+    reader.fail('ADMIN_TOKEN', `Invalid ADMIN_TOKEN: expected at least ${MIN_ADMIN_TOKEN_CHARACTERS} characters: current length ${token.length}`);
+  }
+  return token;
 }
 
 function parseUrl(reader: ConfigReader, name: string, protocols: readonly string[]): string | undefined {

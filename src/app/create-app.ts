@@ -9,6 +9,7 @@ import { createMemoryBus } from '../bus/memory-bus.ts';
 import { createRedisBus } from '../bus/redis-bus.ts';
 import { withTimedReads } from '../bus/timed-reads.ts';
 import { createRedisLink } from '../redis/link.ts';
+import { createClusterStatus } from './cluster-status.ts';
 import type { Config } from './config.ts';
 import { Hub } from '../engine/hub.ts';
 import { errorMessage } from '../util/error-message.ts';
@@ -26,12 +27,15 @@ import { createMemorySendRate } from '../send-rate/memory-send-rate.ts';
 import { unlimited, type SendRateLimiter } from '../send-rate/send-rate.ts';
 import { useStreamLimits } from '../graphql/plugins/stream-limits.ts';
 import type { Services } from '../graphql/services.ts';
+import { AdminAuth } from '../transport/http/admin-auth.ts';
+import { useAdminRoutes } from '../transport/http/admin-routes.ts';
 import { useDemoPage } from '../transport/http/demo-page.ts';
+import { wrongListener } from '../transport/http/internal-routes.ts';
 import type { WebAssets } from '../transport/http/web-assets.ts';
 import { createGraphqlWsOptions, type SocketExtra } from '../transport/ws/graphql-ws-options.ts';
 import { useOperationsRoutes } from '../transport/http/operations-routes.ts';
 import { GraphqlPost, headOf, toResponse } from '../transport/http/graphql-post.ts';
-import { createYogaServer, GRAPHQL_PATH } from '../graphql/yoga.ts';
+import { createYogaServer, GRAPHQL_PATH, type RequestInfo } from '../graphql/yoga.ts';
 
 export interface AppDeps {
   readonly logger?: Logger;
@@ -43,12 +47,17 @@ export interface AppDeps {
   readonly presencePolicy?: PresencePolicy;
   /** The pages' browser scripts (the entries import web/dist/bundles.js). Without one its script answers 503. */
   readonly webAssets?: WebAssets;
+  /** The host's RSS reading for the status heartbeat (Node: process.memoryUsage.rss; Deno: Deno.memoryUsage). */
+  readonly rssBytes?: () => number;
 }
 
 /** One switchboard node, independent of the runtime that hosts it. */
 export interface App {
-  /** HTTP, SSE and the dev routes, as a web-standard fetch handler. */
-  readonly fetch: (request: Request) => Promise<Response> | Response;
+  /**
+   * HTTP, SSE and the dev routes, as a web-standard fetch handler. `info` is what the host knows of
+   * the request beyond it (the client address; whether it came in on INTERNAL_PORT).
+   */
+  readonly fetch: (request: Request, info?: RequestInfo) => Promise<Response> | Response;
   /**
    * The JSON `POST /graphql` of a query or mutation, served without yoga's request pipeline (`fetch`
    * uses it; a runtime may feed it straight from its HTTP server, falling back to `fetch` when it
@@ -175,6 +184,16 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   /** Connected (bus and presence started): until then the node refuses upgrades and is not ready. */
   let started = false;
   const ready = () => started && !draining && bus.ready();
+  const cluster = createClusterStatus({
+    config,
+    link,
+    metrics,
+    hub,
+    admission,
+    state: () => ({ ready: ready(), draining, redisHealthy: bus.ready() }),
+    rssBytes: deps.rssBytes,
+    logger,
+  });
   const services: Services = {
     nodeId: config.nodeId,
     bus,
@@ -197,10 +216,13 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     slowConsumerBytes: security.slowConsumerBytes,
     plugins: [
       useQueryLimits(security, { production: config.production }),
-      useStreamLimits(connectionLimits, metrics.connections),
+      useStreamLimits(connectionLimits, metrics.connections, cluster.sessions),
       csrfOnPost(),
       useDemoPage({ graphqlPath: GRAPHQL_PATH }, deps.webAssets?.demoScript),
       useOperationsRoutes({ metrics, ready }),
+      ...(config.adminToken === undefined
+        ? []
+        : [useAdminRoutes({ auth: new AdminAuth(config.adminToken), board: cluster.board, control: cluster.control, presence, bus, logger })]),
       ...(development ? [useDevTokenRoute(now)] : []),
     ],
   });
@@ -211,20 +233,24 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     allowedOrigins: security.allowedOrigins,
   });
   return {
-    async fetch(request) {
+    async fetch(request, info) {
+      if (config.internalPort !== undefined) {
+        const refused = wrongListener(new URL(request.url).pathname, info);
+        if (refused !== undefined) return refused;
+      }
       const head = headOf(request);
       if (graphqlPost.accepts(head)) {
         const body = await request.text();
         const answer = await graphqlPost.answer(head, body);
         if (answer !== undefined) return toResponse(answer);
-        return yoga.fetch(new Request(request.url, { method: request.method, headers: request.headers, body }));
+        return yoga.fetch(new Request(request.url, { method: request.method, headers: request.headers, body }), info ?? {});
       }
       const guarded = await guardRequest(request, security);
-      return guarded instanceof Response ? guarded : yoga.fetch(guarded);
+      return guarded instanceof Response ? guarded : yoga.fetch(guarded, info ?? {});
     },
     graphqlPost,
     path: GRAPHQL_PATH,
-    graphqlWs: () => createGraphqlWsOptions({ yoga, verify, logger, metrics, security, limits: connectionLimits, presence }),
+    graphqlWs: () => createGraphqlWsOptions({ yoga, verify, logger, metrics, security, limits: connectionLimits, presence, sessions: cluster.sessions }),
     sockets: {
       maxPayloadBytes: security.maxPayloadBytes,
       refusal(origin) {
@@ -270,6 +296,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
         suspend: () => hub.hold(),
       });
       await presence.start();
+      await cluster.start();
       started = true;
       logger.info(
         { bus: config.redis?.kind ?? 'memory', routing: config.routing },
@@ -282,6 +309,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     },
     async stop() {
       lagProbe?.stop();
+      await cluster.stop();
       hub.endAll();
       await presence.close();
       await Promise.all([bus.close(), sendRate.close()]);

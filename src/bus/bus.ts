@@ -53,6 +53,11 @@ export interface Bus {
    * @throws {BusUnavailableError}
    */
   tail(userId: string): Promise<string>;
+  /**
+   * How many messages `userId`'s history retains now (the admin API's user view; never their bodies).
+   * @throws {BusUnavailableError}
+   */
+  historyLength(userId: string): Promise<number>;
   /** This node now holds `userId`: deliver their messages here. Resolves once that is in effect. */
   attach(userId: string): Promise<void>;
   /** This node no longer holds `userId`. */

@@ -82,6 +82,12 @@ export function createMemoryBus(limits: HistoryLimits, now: () => number = Date.
       const inbox = inboxes.get(userId);
       return inbox === undefined ? cursorBefore(now()) : `${inbox.last.ms}-${inbox.last.seq}`;
     },
+    async historyLength(userId) {
+      const inbox = inboxes.get(userId);
+      if (inbox === undefined) return 0;
+      trim(inbox, now());
+      return inbox.entries.length;
+    },
     async attach() {},
     async detach() {},
     ready: () => true,

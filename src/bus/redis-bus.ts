@@ -189,6 +189,13 @@ export function createRedisBus(options: RedisBusOptions): Bus {
         throw unavailable('read history', error);
       }
     },
+    async historyLength(userId) {
+      try {
+        return await publisher.xlen(keys.history(userId));
+      } catch (error) {
+        throw unavailable('read the history length', error);
+      }
+    },
     async attach(userId) {
       if (routing !== 'user') return;
       try {

@@ -9,6 +9,11 @@ export const CloseCode = {
   SlowConsumer: 4601,
   /** The user already holds MAX_CONNECTIONS_PER_USER connections. */
   TooManyUserConnections: 4602,
+  /**
+   * An administrator closed every session of the user (`POST /admin/api/users/{id}/disconnect`):
+   * do not reconnect with the same token (@switchboard/client asks `getToken` for a new one first).
+   */
+  DisconnectedByAdmin: 4604,
   /** A frame larger than MAX_PAYLOAD_BYTES (the standard "message too big"). */
   MessageTooBig: 1009,
   /** graphql-ws's code for a frame it cannot accept; also ours for binary frames. */

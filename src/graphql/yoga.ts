@@ -17,7 +17,21 @@ export interface SocketContext {
   readonly socketBacklog: Backlog;
 }
 
-export type Yoga = YogaServerInstance<Partial<SocketContext>, GraphQLContext>;
+/**
+ * What the runtime host knows of an HTTP request that a `Request` does not carry, handed to
+ * `App.fetch(request, info)` and on to yoga as its server context.
+ */
+export interface RequestInfo {
+  /** The peer's IP address (Node: the socket's remoteAddress; Deno: `info.remoteAddr.hostname`). */
+  readonly clientAddress?: string;
+  /** The request came in on INTERNAL_PORT's listener (the only one serving /metrics and /admin when it is set). */
+  readonly internal?: boolean;
+}
+
+/** yoga's server context: a socket's identity (graphql-ws), or what the host knows of a request (HTTP). */
+type ServerContext = Partial<SocketContext> & RequestInfo;
+
+export type Yoga = YogaServerInstance<ServerContext, GraphQLContext>;
 
 export interface YogaOptions {
   readonly services: Services;
@@ -43,7 +57,7 @@ export const GRAPHQL_PATH = '/graphql';
 export function createYogaServer(options: YogaOptions): Yoga {
   const { services, verify, logger } = options;
   const schema = createSchema<GraphQLContext>({ typeDefs, resolvers });
-  return createYoga<Partial<SocketContext>, GraphQLContext>({
+  return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     // Validation results are kept per cached document, so this bounds both (security/bounded-cache.ts).

@@ -46,3 +46,14 @@ export const presenceNames = {
   /** The event sequence. */
   seq: 'sb:{presence}:seq',
 } as const;
+
+/**
+ * Cluster status names (`cluster/`). One hash tag, `{cluster}`: the heartbeats are one hash in one
+ * slot; the control channel is classic pub/sub, which a Redis Cluster copies to every Redis node.
+ */
+export const clusterNames = {
+  /** node id → its latest heartbeat (JSON). */
+  nodes: 'sb:{cluster}:nodes',
+  /** Administrators' requests to every node (disconnect a user) and the nodes' answers. */
+  control: 'sb:{cluster}:control',
+} as const;

@@ -2,6 +2,8 @@ import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { clientError } from '../errors.ts';
 import type { GraphQLContext } from '../context.ts';
 import type { ConnectionLimits } from '../../limits/connection-limits.ts';
+import type { LocalSessions } from '../../cluster/local-sessions.ts';
+import { Backlog } from '../../engine/backlog.ts';
 import type { ConnectionMetrics } from '../../observability/connection-metrics.ts';
 
 /**
@@ -14,7 +16,10 @@ import type { ConnectionMetrics } from '../../observability/connection-metrics.t
 /** Accept values under which yoga streams a subscription (SSE, multipart). */
 const STREAMING_ACCEPT = /text\/event-stream|multipart\/mixed|multipart\/\*|text\/\*|\*\/\*/u;
 
-export function useStreamLimits(limits: ConnectionLimits, metrics: Pick<ConnectionMetrics, 'refused' | 'streamsOpen'>): Plugin {
+/** How an SSE stream an administrator disconnects ends (the client must not resume it with this token). */
+const DISCONNECTED = 'Subscription ended: disconnected by an administrator';
+
+export function useStreamLimits(limits: ConnectionLimits, metrics: Pick<ConnectionMetrics, 'refused' | 'streamsOpen'>, sessions: LocalSessions): Plugin {
   return {
     async onSubscribe({ args, setResultAndStopExecution }) {
       const context = args.contextValue as unknown as GraphQLContext & { socketViewer?: unknown; request?: Request };
@@ -61,12 +66,19 @@ export function useStreamLimits(limits: ConnectionLimits, metrics: Pick<Connecti
       }
       const closeNode = limits.openConnection();
       metrics.streamsOpen.inc();
+      // An administrator's disconnect (cluster/local-sessions.ts) ends the request's streams with FORBIDDEN.
+      const backlog = context.backlog instanceof Backlog ? context.backlog : undefined;
+      const leave = sessions.add(context.viewer.userId, 'stream', () => {
+        const error = clientError('FORBIDDEN', DISCONNECTED);
+        for (const stream of [...(backlog?.streams ?? [])]) stream.fail(error);
+      });
       let open = true;
       const release = () => {
         if (!open) return;
         open = false;
         closeNode();
         admission.release();
+        leave();
         metrics.streamsOpen.dec();
       };
       return {

@@ -18,9 +18,10 @@ interface DenoApi {
   addSignalListener(signal: 'SIGTERM' | 'SIGINT', listener: () => void): void;
   removeSignalListener(signal: 'SIGTERM' | 'SIGINT', listener: () => void): void;
   serve(
-    options: { port: number; onListen?: (addr: unknown) => void },
-    handler: (request: Request) => Response | Promise<Response>,
+    options: { port: number; hostname?: string; onListen?: (addr: unknown) => void },
+    handler: (request: Request, info: { readonly remoteAddr: { readonly hostname?: string } }) => Response | Promise<Response>,
   ): { readonly addr: { readonly port: number }; shutdown(): Promise<void> };
+  memoryUsage(): { readonly rss: number };
   upgradeWebSocket(request: Request, options: { idleTimeout?: number }): { socket: WebSocket; response: Response };
 }
 
@@ -44,7 +45,7 @@ const CLOSE_GRACE_MS = 1000;
  * (graphql-ws on the same path). The only place, with `main-deno.ts`, that knows it runs on Deno.
  * @throws when the port cannot be bound (Deno's `AddrInUse`, `PermissionDenied`).
  */
-export async function serveDeno(app: App, options: { port: number }): Promise<Host> {
+export async function serveDeno(app: App, options: { port: number; internal?: { port: number; host: string } }): Promise<Host> {
   const { serve, upgradeWebSocket } = deno();
   const handleSocket = makeHandler(app.graphqlWs<Extra>());
   const sockets = new Set<WebSocket>();
@@ -52,9 +53,9 @@ export async function serveDeno(app: App, options: { port: number }): Promise<Ho
   const server = serve(
     // onListen: Deno would otherwise print "Listening on …" to stdout, between our JSON log lines.
     { port: options.port, onListen() {} },
-    async (request) => {
+    async (request, info) => {
       if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket' || new URL(request.url).pathname !== app.path) {
-        return streams.track(await app.fetch(request));
+        return streams.track(await app.fetch(request, infoOf(info, false)));
       }
       // Negotiated like `ws` does on Node (graphql-ws's own `handleProtocols`): with the protocol
       // offered, the handshake answers it; without, the socket opens and graphql-ws closes it with
@@ -93,9 +94,18 @@ export async function serveDeno(app: App, options: { port: number }): Promise<Ho
       return response;
     },
   );
+  // INTERNAL_PORT: /metrics and /admin* only (the app refuses them on the public listener), no sockets.
+  const internal =
+    options.internal === undefined
+      ? undefined
+      : serve({ port: options.internal.port, hostname: options.internal.host, onListen() {} }, async (request, info) =>
+          streams.track(await app.fetch(request, infoOf(info, true))),
+        );
   return {
     port: server.addr.port,
+    ...(internal === undefined ? {} : { internalPort: internal.addr.port }),
     async close() {
+      await internal?.shutdown();
       // Let the close handshakes finish first: Deno's shutdown would otherwise close the sockets
       // with its own reason. A client that does not answer gets CLOSE_GRACE_MS.
       const closed = [...sockets].map(
@@ -109,6 +119,17 @@ export async function serveDeno(app: App, options: { port: number }): Promise<Ho
       await server.shutdown();
     },
   };
+}
+
+/** What the fetch handler learns of a request beyond it: its peer, and which listener took it. */
+function infoOf(info: { readonly remoteAddr: { readonly hostname?: string } }, internal: boolean): { clientAddress?: string; internal: boolean } {
+  const address = info.remoteAddr.hostname;
+  return address === undefined ? { internal } : { clientAddress: address, internal };
+}
+
+/** The host's RSS, for the cluster status heartbeat (prom-client reads 0 on Deno: no /proc permission). */
+export function denoRss(): number {
+  return deno().memoryUsage().rss;
 }
 
 /** How graphql-ws's `connection_ack` frame begins (`stringifyMessage` writes `type` first). */

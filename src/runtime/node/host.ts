@@ -24,6 +24,12 @@ function nodeHead(req: IncomingMessage): PostHead {
   };
 }
 
+/** What the fetch handler learns of a node:http request beyond it: its peer, and which listener took it. */
+function infoOf(req: IncomingMessage | undefined, internal: boolean): { clientAddress?: string; internal: boolean } {
+  const address = req?.socket.remoteAddress;
+  return address === undefined ? { internal } : { clientAddress: address, internal };
+}
+
 /** Reads the body (its Content-Length, within MAX_PAYLOAD_BYTES, was checked) and answers through GraphqlPost, or the fetch handler when it declines. */
 async function servePost(app: App, head: PostHead, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readBody(req);
@@ -31,7 +37,8 @@ async function servePost(app: App, head: PostHead, req: IncomingMessage, res: Se
   if (answer === undefined) {
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
-    const response = await app.fetch(new Request(`http://${req.headers.host ?? 'localhost'}${head.target}`, { method: head.method, headers, body }));
+    const request = new Request(`http://${req.headers.host ?? 'localhost'}${head.target}`, { method: head.method, headers, body });
+    const response = await app.fetch(request, infoOf(req, false));
     await sendNodeResponse(response, res, req, false);
     return;
   }
@@ -69,23 +76,23 @@ const STREAMING_TYPES = ['text/event-stream', 'multipart/mixed'];
  * clients reconnect to another node and resume, waits for in-flight HTTP exchanges (sends) to finish,
  * then cuts what is left — SSE streams, which the client sees fail and resumes elsewhere.
  */
-export async function serveNode(app: App, options: { port: number; host?: string }): Promise<Host> {
+export async function serveNode(app: App, options: { port: number; host?: string; internal?: { port: number; host: string } }): Promise<Host> {
   // Responses still being produced or written, except streaming ones (which never end by themselves).
   const exchanges = new Set<ServerResponse>();
-  const handle = async (request: Request, context: { res?: ServerResponse }): Promise<Response> => {
+  const handleOn = (internal: boolean) => async (request: Request, context: { req?: IncomingMessage; res?: ServerResponse }): Promise<Response> => {
     const { res } = context;
     if (res !== undefined) {
       exchanges.add(res);
       res.once('close', () => exchanges.delete(res));
     }
-    const response = await app.fetch(request);
+    const response = await app.fetch(request, infoOf(context.req, internal));
     const type = response.headers.get('content-type') ?? '';
     if (res !== undefined && STREAMING_TYPES.some((streaming) => type.startsWith(streaming))) exchanges.delete(res);
     return response;
   };
   // @whatwg-node/server (yoga's own adapter) bridges node:http to the fetch handler, including
   // streaming SSE responses and aborting them when the client goes away.
-  const adapter = createServerAdapter<{ req: IncomingMessage; res: ServerResponse }>(handle);
+  const adapter = createServerAdapter<{ req: IncomingMessage; res: ServerResponse }>(handleOn(false));
   // A JSON `POST /graphql` of a query or mutation (every send) goes straight from node:http to the
   // core's GraphqlPost, with no fetch objects; it declines before anything runs when the request is
   // anything else, and the adapter serves it as before.
@@ -128,9 +135,29 @@ export async function serveNode(app: App, options: { port: number; host?: string
   // ws emits 'close' once, with the close code first: `on` spares the `once` wrapper, kept per socket.
   sockets.on('connection', (socket: WebSocket) => void socket.on('close', app.sockets.opened()));
   const listening = await listenShared(server, options);
+  // INTERNAL_PORT: /metrics and /admin* only (the app refuses them on the public listener), no sockets.
+  const internal = options.internal === undefined ? undefined : createServer(createServerAdapter<{ req: IncomingMessage; res: ServerResponse }>(handleOn(true)));
+  if (internal !== undefined && options.internal !== undefined) {
+    const { port, host } = options.internal;
+    await new Promise<void>((resolve, reject) => {
+      internal.once('error', reject);
+      internal.listen({ port, host }, () => {
+        internal.off('error', reject);
+        resolve();
+      });
+    }).catch(async (error: unknown) => {
+      await listening.close();
+      await new Promise((resolve) => server.close(resolve));
+      throw error;
+    });
+  }
+  const internalAddress = internal?.address();
   return {
     port: listening.port,
+    ...(typeof internalAddress === 'object' && internalAddress !== null ? { internalPort: internalAddress.port } : {}),
     async close() {
+      const internalClosed = internal === undefined ? Promise.resolve() : new Promise<void>((resolve) => internal.close(() => resolve()));
+      internal?.closeAllConnections();
       // Both settle once every connection has ended (closed below).
       const closed = Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), listening.close()]);
       for (const client of sockets.clients) client.close(1001, 'Going away');
@@ -138,7 +165,7 @@ export async function serveNode(app: App, options: { port: number; host?: string
       server.closeIdleConnections();
       while (exchanges.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
       server.closeAllConnections();
-      await closed;
+      await Promise.all([closed, internalClosed]);
     },
   };
 }

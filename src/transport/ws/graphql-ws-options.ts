@@ -6,6 +6,7 @@ import type { ErrorCode } from '../../domain/error-codes.ts';
 import { asGraphQLError, clientError } from '../../graphql/errors.ts';
 import type { Logger } from '../../util/logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
+import type { LocalSessions } from '../../cluster/local-sessions.ts';
 import type { Presence, PresenceSession } from '../../presence/presence.ts';
 import { Backlog } from '../../engine/backlog.ts';
 import { CloseCode } from '../../domain/close-codes.ts';
@@ -25,6 +26,8 @@ export interface GraphqlWsOptions {
   readonly limits: ConnectionLimits;
   /** Every acknowledged connection is a presence session until it closes. */
   readonly presence: Presence;
+  /** Every acknowledged connection is a session an administrator can close (4604) until it closes. */
+  readonly sessions: LocalSessions;
 }
 
 /** What graphql-ws's `extra` must carry on every runtime: the socket (ws on Node, WebSocket on Deno). */
@@ -71,7 +74,7 @@ const MAX_TIMER_MS = 2_147_483_647;
 export function createGraphqlWsOptions<E extends SocketExtra>(
   options: GraphqlWsOptions,
 ): ServerOptions<Record<string, unknown> | undefined, E> {
-  const { yoga, verify, logger, metrics, security, limits, presence } = options;
+  const { yoga, verify, logger, metrics, security, limits, presence, sessions } = options;
   // graphql-ws passes the same context object to every hook of one socket.
   const connections = new WeakMap<object, Connection>();
   const plans = new EventPlans();
@@ -120,7 +123,7 @@ export function createGraphqlWsOptions<E extends SocketExtra>(
         connection.release();
         return false;
       }
-      const session = connection.open(presence);
+      const session = connection.open(presence, sessions);
       connections.set(ctx, connection);
       metrics.connectionsOpen.inc();
       logger.debug({ connId: connection.id, userId: viewer.userId }, 'websocket connected');
@@ -232,6 +235,7 @@ class Connection {
   readonly #deadline: number | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #session: PresenceSession | undefined;
+  #leave: (() => void) | undefined;
   #released = false;
 
   /** Arms the expiry timer; closes the socket right away when the token has expired already. */
@@ -256,9 +260,10 @@ class Connection {
     this.#arm();
   }
 
-  /** Opens the socket's presence session, which {@link release} ends. */
-  open(presence: Presence): PresenceSession {
+  /** Opens the socket's presence session and its place among the node's sessions, which {@link release} ends. */
+  open(presence: Presence, sessions: LocalSessions): PresenceSession {
     this.#session = presence.openSession(this.viewer.userId);
+    this.#leave = sessions.add(this.viewer.userId, 'socket', () => this.#disconnect());
     return this.#session;
   }
 
@@ -269,6 +274,12 @@ class Connection {
     clearTimeout(this.#timer);
     this.#admission.release();
     this.#session?.close();
+    this.#leave?.();
+  }
+
+  #disconnect(): void {
+    this.#logger.info({ connId: this.id, userId: this.viewer.userId }, 'websocket closed: disconnected by an administrator');
+    this.socket.close(CloseCode.DisconnectedByAdmin, 'Disconnected by an administrator');
   }
 
   #arm(): void {
