@@ -26,7 +26,8 @@ function nodeHead(req: IncomingMessage): PostHead {
 
 /** What the fetch handler learns of a node:http request beyond it: its peer, and which listener took it. */
 function infoOf(req: IncomingMessage | undefined, internal: boolean): { clientAddress?: string; internal: boolean } {
-  const address = req?.socket.remoteAddress;
+  // An IPv4 peer on the dual-stack listener reads as ::ffff:a.b.c.d: log it as Deno does, a.b.c.d.
+  const address = req?.socket.remoteAddress?.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/u, '$1');
   return address === undefined ? { internal } : { clientAddress: address, internal };
 }
 
