@@ -17,7 +17,12 @@ export interface NextStep {
   readonly nextUrl: boolean;
   /** The close code means a client-side problem that retrying will not fix on its own. */
   readonly suspicious: boolean;
+  /** The server revoked the token (4604): reconnect only with a different one, else stop. */
+  readonly revoked: boolean;
 }
+
+/** The server's close when an administrator disconnected every session of the user (SECURITY.md). */
+export const DISCONNECTED_BY_ADMIN_CODE = 4604;
 
 /** Close code the client uses itself when it replaces a connection to present a fresh token. */
 export const TOKEN_REFRESH_CODE = 4001;
@@ -38,6 +43,7 @@ const RETRY_HINT = /retry in (\d+) ?ms/iu;
  * | 4403 | token refused or expired | fresh token, at once the first time, then backoff |
  * | 4601 | slow consumer | resume after a short jittered wait |
  * | 4602 | too many connections for this user | wait at least half the maximum: do not hammer |
+ * | 4604 | an administrator disconnected the user | a fresh token (not the same one, else stop), after a short jittered wait |
  * | 1013 | try again later (admission control) | backoff, at least the "retry in N ms" hint |
  * | 4400, 4406, 4409, 4429, 1002, 1003, 1009 | the client broke the protocol | the maximum wait, flagged |
  * | 1006, 4499, 4500, 4408, 1011, others | node gone, stalled, failed | backoff with full jitter, next URL |
@@ -48,6 +54,7 @@ export function nextStep(end: ConnectionEnd, attempt: number, forbiddenInARow: n
     reauthenticate: false,
     nextUrl: true,
     suspicious: false,
+    revoked: false,
     ...more,
   });
   switch (end.code) {
@@ -61,6 +68,8 @@ export function nextStep(end: ConnectionEnd, attempt: number, forbiddenInARow: n
       return step(forbiddenInARow <= 1 ? 0 : fullJitter(backoff, attempt), { reauthenticate: true, nextUrl: false });
     case 4601:
       return step(fullJitter(backoff, 0), { nextUrl: false });
+    case DISCONNECTED_BY_ADMIN_CODE:
+      return step(fullJitter(backoff, 0), { reauthenticate: true, revoked: true, nextUrl: false });
     case 4602:
       return step(backoff.maxMs / 2 + backoff.random() * (backoff.maxMs / 2), { nextUrl: false });
     case 1013: {

@@ -1,5 +1,6 @@
 import { backoffWith, type Backoff } from './backoff.ts';
 import { nextStep, TOKEN_REFRESH_CODE, type ConnectionEnd } from './close-policy.ts';
+import { SwitchboardClientError } from './errors.ts';
 import type { Link } from './link.ts';
 import type { TokenSource } from './token.ts';
 
@@ -11,6 +12,8 @@ export interface LinkUser {
   detached(end: ConnectionEnd, retryInMs: number, attempt: number): void;
   /** A new link is being opened to `url`. */
   connecting(url: string, attempt: number): void;
+  /** The connector gave up for good (the token was revoked and `getToken` offers no other): `error` says why. */
+  stopped?(error: SwitchboardClientError): void;
 }
 
 /** Where to connect: one URL, a list tried in turn, or a function asked before each attempt. */
@@ -125,7 +128,17 @@ export class Connector {
         forbiddenInARow = end.code === 4403 ? (opened ? 1 : forbiddenInARow + 1) : 0;
         const step = nextStep(end, attempt, forbiddenInARow, this.#options.backoff);
         if (end.code !== TOKEN_REFRESH_CODE && !(opened && end.code === 1001)) attempt += 1;
+        const revoked = step.revoked ? this.#options.tokens.peek() : undefined;
         if (step.reauthenticate) this.#options.tokens.invalidate();
+        if (step.revoked && (await this.#sameToken(revoked))) {
+          const error = new SwitchboardClientError(
+            'TOKEN_REVOKED',
+            `Cannot reconnect: the server disconnected this user (close ${end.code}: ${end.reason}) and getToken() returned the same token: return a new token to connect again`,
+          );
+          for (const user of [...this.#users]) user.stopped?.(error);
+          this.#users.clear();
+          break;
+        }
         moveOn = step.nextUrl;
         for (const user of this.#users) user.detached(end, step.delayMs, attempt);
         if (step.delayMs > 0) await this.#sleep(step.delayMs);
@@ -135,6 +148,15 @@ export class Connector {
     }
     // A user may have arrived while the loop was winding down.
     if (!this.#disposed && this.#users.size > 0) void this.#run();
+  }
+
+  /** Whether `getToken` now answers the token the server revoked (a failing `getToken` is retried later, not a stop). */
+  async #sameToken(revoked: string | undefined): Promise<boolean> {
+    try {
+      return (await this.#options.tokens.refresh()) === revoked;
+    } catch {
+      return false;
+    }
   }
 
   /** Replaces the link `refreshMarginMs` before its token expires (but not sooner than halfway). */

@@ -6,9 +6,10 @@
  * - `NO_CURSOR`: a `messageReceived` selection without `id`, so the cursor cannot be tracked;
  * - `HANDLER_FAILED`: the app's `onMessage` threw (reported through `onError`; the feed goes on);
  * - `BAD_OPTION`: an option out of range;
- * - `DISPOSED`: the client was disposed.
+ * - `DISPOSED`: the client was disposed;
+ * - `TOKEN_REVOKED`: the server disconnected the user (close 4604) and `getToken` returned the same token.
  */
-export type SwitchboardErrorCode = 'NETWORK' | 'SEND_TIMEOUT' | 'NO_CURSOR' | 'HANDLER_FAILED' | 'BAD_OPTION' | 'DISPOSED' | (string & {});
+export type SwitchboardErrorCode = 'NETWORK' | 'SEND_TIMEOUT' | 'NO_CURSOR' | 'HANDLER_FAILED' | 'BAD_OPTION' | 'DISPOSED' | 'TOKEN_REVOKED' | (string & {});
 
 /** A coded error. The message says what could not be done, why, and the current value. */
 export class SwitchboardClientError extends Error {

@@ -8,6 +8,7 @@ export type FeedStatus =
       readonly url?: string;
       readonly closeCode?: number;
       readonly closeReason?: string;
+      /** Absent after a close when the feed will not retry (4604 with the same token: `onError` got `TOKEN_REVOKED`). */
       readonly retryInMs?: number;
     }
   | {

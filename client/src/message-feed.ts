@@ -61,6 +61,12 @@ export class MessageFeed<TMessage> implements LinkUser {
     this.options.onStatus?.({ state: 'connecting', attempt, closeCode: end.code, closeReason: end.reason, retryInMs });
   }
 
+  stopped(error: SwitchboardClientError): void {
+    // No retryInMs: the feed has stopped; `messages()` again once getToken has a new token.
+    this.options.onStatus?.({ state: 'connecting', attempt: 0, closeCode: 4604, closeReason: error.message });
+    this.options.onError?.(error);
+  }
+
   attach(link: Link, signal: AbortSignal): void {
     void this.#run(link, signal).catch((error: unknown) => this.#report(error));
   }

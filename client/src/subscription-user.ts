@@ -30,6 +30,11 @@ export class SubscriptionUser<TData> implements LinkUser {
 
   detached(_end: ConnectionEnd): void {}
 
+  stopped(error: SwitchboardClientError): void {
+    this.onOver();
+    this.sink.error?.(error);
+  }
+
   attach(link: Link, signal: AbortSignal): void {
     let over = false;
     const cancel = link.subscribe(this.request, {

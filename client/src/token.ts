@@ -62,6 +62,11 @@ export class TokenSource {
     return this.#pending;
   }
 
+  /** The cached token, without asking `getToken`. */
+  peek(): string | undefined {
+    return this.#token;
+  }
+
   /** Forgets the cached token, so the next {@link get} calls `getToken`. */
   invalidate(): void {
     this.#token = undefined;

@@ -85,6 +85,32 @@ describe('@switchboard/client answers each close code as SECURITY.md documents i
     expect(closes(statuses)[0]).toMatchObject({ closeCode: 4403, retryInMs: 0 });
   });
 
+  it('4604 (an administrator disconnected the user): asks getToken for a new token and reconnects with it', async () => {
+    const node = await fakeNode((n) => (n === 0 ? { close: [4604, 'Disconnected by an administrator'] } : 'ack'));
+    cleanup.push(() => node.close());
+    let issued = 0;
+    const { statuses } = await follow([node.url], { getToken: () => `token-${++issued}` });
+    await waitFor('live on the new token', () => statuses.some((s) => s.state === 'live'));
+    expect(node.connections.map((c) => c.token)).toEqual(['Bearer token-1', 'Bearer token-2']);
+  });
+
+  it('4604 with getToken answering the same token: never reconnects with it, stops with TOKEN_REVOKED', async () => {
+    const node = await fakeNode(() => ({ close: [4604, 'Disconnected by an administrator'] }));
+    cleanup.push(() => node.close());
+    const feed = recorder();
+    const client = clientFor('ivy', { url: [node.url], getToken: () => 'the-same-token', backoff: { initialMs: 50, maxMs: 200 } });
+    cleanup.push(() => client.dispose());
+    client.messages(feed.callbacks);
+    await waitFor('the TOKEN_REVOKED error', () => feed.errors.length === 1);
+    expect(feed.errors[0]).toMatchObject({ code: 'TOKEN_REVOKED' });
+    expect((feed.errors[0] as Error).message).toMatch(/^Cannot reconnect: the server disconnected this user \(close 4604: .*getToken\(\) returned the same token/u);
+    const last = feed.statuses.at(-1);
+    expect(last).toMatchObject({ state: 'connecting', closeCode: 4604 });
+    expect(last).not.toHaveProperty('retryInMs');
+    await new Promise((resolve) => setTimeout(resolve, 600)); // several backoff windows: nothing more may happen
+    expect(node.connections).toHaveLength(1);
+  });
+
   it('4602 (too many connections): does not hammer, waits at least half the maximum backoff', async () => {
     const node = await fakeNode((n) => (n === 0 ? { close: [4602, 'Too many connections'] } : 'ack'));
     cleanup.push(() => node.close());
