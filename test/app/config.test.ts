@@ -36,6 +36,10 @@ describe('parseConfig', () => {
       security: expect.objectContaining({ introspection: true, sendRatePerSecond: 10 }),
       admission: { maxHandshakes: 1000, maxLagMs: 0, retryMs: 1000 },
       production: false,
+      adminToken: undefined,
+      internalPort: undefined,
+      internalHost: '127.0.0.1',
+      heartbeatIntervalMs: 5000,
     });
   });
 
@@ -63,6 +67,10 @@ describe('parseConfig', () => {
         SHUTDOWN_TIMEOUT_MS: '3000',
         STARTUP_TIMEOUT_MS: '30000',
         NODE_ENV: 'production',
+        ADMIN_TOKEN: 'a'.repeat(32),
+        INTERNAL_PORT: '9090',
+        INTERNAL_HOST: '0.0.0.0',
+        HEARTBEAT_INTERVAL_MS: '1000',
       }),
     ).toEqual({
       port: 8080,
@@ -86,7 +94,16 @@ describe('parseConfig', () => {
       security: expect.objectContaining({ introspection: false }),
       admission: { maxHandshakes: 1000, maxLagMs: 0, retryMs: 1000 },
       production: true,
+      adminToken: 'a'.repeat(32),
+      internalPort: 9090,
+      internalHost: '0.0.0.0',
+      heartbeatIntervalMs: 1000,
     });
+  });
+
+  it('refuses an ADMIN_TOKEN shorter than 32 characters, saying its length, and a heartbeat slower than 5 s', () => {
+    expect(() => parseConfig({ ADMIN_TOKEN: 'short' })).toThrow('Invalid ADMIN_TOKEN: expected at least 32 characters: current length 5');
+    expect(() => parseConfig({ HEARTBEAT_INTERVAL_MS: '6000' })).toThrow("Invalid HEARTBEAT_INTERVAL_MS: expected an integer from 100 to 5000: current value '6000'");
   });
 
   it('treats empty values as unset', () => {
