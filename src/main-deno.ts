@@ -1,4 +1,4 @@
-import { DEMO_SCRIPT } from '../web/dist/bundles.js';
+import { ADMIN_SCRIPT, ADMIN_STYLE, DEMO_SCRIPT } from '../web/dist/bundles.js';
 import { runCli } from './app/cli.ts';
 import { denoProcess, denoRss, serveDeno } from './runtime/deno/host.ts';
 
@@ -23,5 +23,5 @@ await runCli(
   },
   serveDeno,
   // The pages' scripts, bundled from web/ at build time (scripts/bundle-web.mjs); the RSS for the heartbeat.
-  { webAssets: { demoScript: DEMO_SCRIPT }, rssBytes: denoRss },
+  { webAssets: { demoScript: DEMO_SCRIPT, adminScript: ADMIN_SCRIPT, adminStyle: ADMIN_STYLE }, rssBytes: denoRss },
 );

@@ -1,4 +1,4 @@
-import { DEMO_SCRIPT } from '../web/dist/bundles.js';
+import { ADMIN_SCRIPT, ADMIN_STYLE, DEMO_SCRIPT } from '../web/dist/bundles.js';
 import { runCli } from './app/cli.ts';
 import { serveNode } from './runtime/node/host.ts';
 
@@ -20,5 +20,5 @@ await runCli(
   },
   serveNode,
   // The pages' scripts, bundled from web/ at build time (scripts/bundle-web.mjs); the RSS for the heartbeat.
-  { webAssets: { demoScript: DEMO_SCRIPT }, rssBytes: () => process.memoryUsage.rss() },
+  { webAssets: { demoScript: DEMO_SCRIPT, adminScript: ADMIN_SCRIPT, adminStyle: ADMIN_STYLE }, rssBytes: () => process.memoryUsage.rss() },
 );

@@ -28,6 +28,7 @@ import { unlimited, type SendRateLimiter } from '../send-rate/send-rate.ts';
 import { useStreamLimits } from '../graphql/plugins/stream-limits.ts';
 import type { Services } from '../graphql/services.ts';
 import { AdminAuth } from '../transport/http/admin-auth.ts';
+import { useAdminPage } from '../transport/http/admin-page.ts';
 import { useAdminRoutes } from '../transport/http/admin-routes.ts';
 import { useDemoPage } from '../transport/http/demo-page.ts';
 import { wrongListener } from '../transport/http/internal-routes.ts';
@@ -222,7 +223,10 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       useOperationsRoutes({ metrics, ready }),
       ...(config.adminToken === undefined
         ? []
-        : [useAdminRoutes({ auth: new AdminAuth(config.adminToken), board: cluster.board, control: cluster.control, presence, bus, logger })]),
+        : [
+            useAdminRoutes({ auth: new AdminAuth(config.adminToken), board: cluster.board, control: cluster.control, presence, bus, logger }),
+            useAdminPage({ script: deps.webAssets?.adminScript, style: deps.webAssets?.adminStyle }),
+          ]),
       ...(development ? [useDevTokenRoute(now)] : []),
     ],
   });

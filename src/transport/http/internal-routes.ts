@@ -2,7 +2,7 @@ import type { RequestInfo } from '../../graphql/yoga.ts';
 
 /** The paths only operators use: metrics and the admin API and page. */
 function isInternalPath(pathname: string): boolean {
-  return pathname === '/metrics' || pathname === '/admin' || pathname === '/admin.js' || pathname.startsWith('/admin/');
+  return pathname === '/metrics' || pathname === '/admin' || pathname === '/admin.js' || pathname === '/admin.css' || pathname.startsWith('/admin/');
 }
 
 /** Probes answer on both listeners (a kubelet may use either). */

@@ -6,4 +6,8 @@
 export interface WebAssets {
   /** web/demo/demo-client.ts with @switchboard/client; defines `switchboardDemo`. */
   readonly demoScript?: string;
+  /** web/admin/admin-client.ts with uPlot; defines `switchboardAdmin`. */
+  readonly adminScript?: string;
+  /** web/admin/admin.css with uPlot's style sheet. */
+  readonly adminStyle?: string;
 }
