@@ -1,30 +1,12 @@
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, launchChromium, SCREENSHOTS } from '../helpers/chromium.ts';
 import { post, SEND } from '../helpers/graphql-client.ts';
 import { startNode, type NodeProcess } from '../helpers/node-process.ts';
 import { startRedis, type RedisProcess } from '../helpers/redis-server.ts';
 import { tokenFor } from '../helpers/tokens.ts';
 
-/** Debian's chromium (scripts/ensure-e2e-tools.sh installs it); never a downloaded browser build. */
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const SCREENSHOTS = new URL('../../test-results/', import.meta.url);
-
-// Outside CI a machine without chromium skips this file; in CI a missing browser is a failure.
-const available = existsSync(CHROMIUM) || process.env['CI'] !== undefined;
-
-describe.skipIf(!available)('demo page in Debian chromium: two people on two nodes', () => {
+describe.skipIf(!chromiumAvailable)('demo page in Debian chromium: two people on two nodes', () => {
   let redis: RedisProcess;
   let nodes: [NodeProcess, NodeProcess];
   let browser: Browser;
@@ -34,8 +16,7 @@ describe.skipIf(!available)('demo page in Debian chromium: two people on two nod
     // No JWT configuration: development mode, so the page gets tokens from POST /dev/token.
     const env = { REDIS_URL: redis.url, JWT_SECRET: undefined };
     nodes = [await startNode({ ...env, NODE_ID: 'node-a' }), await startNode({ ...env, NODE_ID: 'node-b' })];
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    await mkdir(SCREENSHOTS, { recursive: true });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

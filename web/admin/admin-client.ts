@@ -81,6 +81,7 @@ export function startAdmin(): void {
   let token: string | undefined = sessionStorage.getItem(TOKEN_KEY) ?? undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let heartbeatMs = 5_000;
+  let lastUpdate = '';
   const charts = new Map<string, { plot: uPlot; key: string }>();
 
   async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
@@ -115,12 +116,18 @@ export function startAdmin(): void {
       renderNodes(nodes);
       renderCharts(nodes.nodes, series);
       refreshError.textContent = '';
-      updated.textContent = `Updated ${new Date(nodes.at).toLocaleTimeString()} from ${nodes.totals.nodes} node${nodes.totals.nodes === 1 ? '' : 's'}`;
+      lastUpdate = `Updated ${new Date(nodes.at).toLocaleTimeString()} from ${nodes.totals.nodes} node${nodes.totals.nodes === 1 ? '' : 's'}`;
+      showUpdated();
     } catch (error) {
       if (error instanceof AdminApiError && error.status === 401) return signOut('The server refused the token: sign in again.');
       refreshError.textContent = `Cannot refresh: ${error instanceof Error ? error.message : String(error)}`;
     }
     schedule();
+  }
+
+  /** The status line: when the figures were read, and whether reading is paused (a read in flight may end after the tab hid). */
+  function showUpdated(): void {
+    updated.textContent = document.hidden ? `${lastUpdate} · paused while the tab is hidden` : lastUpdate;
   }
 
   function schedule(): void {
@@ -133,7 +140,7 @@ export function startAdmin(): void {
     if (document.hidden) {
       clearTimeout(timer);
       timer = undefined;
-      updated.textContent = `${updated.textContent ?? ''} · paused while the tab is hidden`;
+      showUpdated();
     } else {
       void refresh();
     }
@@ -237,8 +244,7 @@ export function startAdmin(): void {
         row.append(
           cell('th', node.id),
           stateCell,
-          cell('td', `${node.version}`, 'text'),
-          cell('td', `${node.runtime} ${node.runtimeVersion}`, 'text'),
+          cell('td', `${node.version} · ${node.runtime} ${node.runtimeVersion}`, 'text'),
           cell('td', duration(node.uptimeSeconds)),
           cell('td', String(node.connections)),
           cell('td', String(node.users)),
@@ -278,6 +284,10 @@ export function startAdmin(): void {
     }
     const times = [...slots.keys()].sort((a, b) => a - b);
     const at = (time: number) => slots.get(time) as Map<string, NodeSample>;
+    // The newest step while some nodes have not beaten in it yet: left out until they have, or the
+    // cluster sums would dip at the right edge on every refresh.
+    const [last, beforeLast] = [times.at(-1), times.at(-2)];
+    if (last !== undefined && beforeLast !== undefined && at(last).size < at(beforeLast).size) times.pop();
     const x = times.map((time) => time / 1000);
     const sum = (pick: (sample: NodeSample) => number) =>
       times.map((time) => {
@@ -292,7 +302,7 @@ export function startAdmin(): void {
     const nodeSeries = ids.map((id, index) => ({ label: id, stroke: PALETTE[index % PALETTE.length] as string, width: 2 }));
 
     draw('chart-messages', 'messages/s', [
-      { label: 'sent/s', stroke: PALETTE[0] as string, width: 2 },
+      { label: 'sent/s', stroke: PALETTE[0] as string, width: 2, dash: [6, 4] },
       { label: 'delivered/s', stroke: PALETTE[2] as string, width: 2 },
     ], [x, sum((s) => s.sentPerSecond), sum((s) => s.deliveredPerSecond)]);
     draw('chart-connections', 'connections', nodeSeries, [x, ...perNode((s) => s.connections)]);

@@ -51,7 +51,7 @@ const ADMIN_HTML = `<!doctype html>
     <div class="table-scroll">
       <table aria-labelledby="nodes-title">
         <thead><tr>
-          <th scope="col">Node</th><th scope="col" class="text">State</th><th scope="col" class="text">Version</th><th scope="col" class="text">Runtime</th>
+          <th scope="col">Node</th><th scope="col" class="text">State</th><th scope="col" class="text">Version · runtime</th>
           <th scope="col">Uptime</th><th scope="col">Connections</th><th scope="col">Users</th><th scope="col">Subscriptions</th><th scope="col">SSE</th>
           <th scope="col">Sent/s</th><th scope="col">Delivered/s</th><th scope="col">Dropped/s</th><th scope="col">p50</th><th scope="col">p99</th>
           <th scope="col">RSS</th><th scope="col">Loop delay</th><th scope="col" class="text">Redis</th><th scope="col">Last seen</th>
