@@ -49,10 +49,11 @@ const EXIT_CONFIG = EXIT.config;
  * It never throws: a fault that ends the process (the port, Redis refusing the node, a bug) is one
  * fatal log line that says what failed and what to do, and an exit code from {@link EXIT}.
  */
-/** What an entry hands the app besides its process: the pages' bundles, the host's RSS reading. */
+/** What an entry hands the app besides its process: the pages' bundles, the host's readings for the heartbeat. */
 export interface HostExtras {
   readonly webAssets?: WebAssets;
   readonly rssBytes?: () => number;
+  readonly eventLoopDelayMs?: () => number;
 }
 
 export async function runCli(proc: CliProcess, serve: Serve, extras: HostExtras = {}): Promise<void> {

@@ -32,6 +32,8 @@ export interface ClusterStatusDeps {
   readonly state: () => { readonly ready: boolean; readonly draining: boolean; readonly redisHealthy: boolean };
   /** The host's RSS reading (Node: process.memoryUsage.rss; Deno: Deno.memoryUsage), when it has one. */
   readonly rssBytes: (() => number) | undefined;
+  /** The host's event-loop delay p99 since its last reading (Node: perf_hooks), when it has one. */
+  readonly eventLoopDelayMs: (() => number) | undefined;
   readonly logger: Logger;
 }
 
@@ -68,6 +70,7 @@ export function createClusterStatus(deps: ClusterStatusDeps): ClusterStatus {
         admission: { handshakesInFlight: admission.inFlight, shedding },
         redis: { mode: config.redis?.kind ?? 'memory', healthy: state.redisHealthy },
         rssBytes: deps.rssBytes?.(),
+        eventLoopDelayMs: deps.eventLoopDelayMs?.(),
       };
     },
   });

@@ -50,6 +50,8 @@ export interface AppDeps {
   readonly webAssets?: WebAssets;
   /** The host's RSS reading for the status heartbeat (Node: process.memoryUsage.rss; Deno: Deno.memoryUsage). */
   readonly rssBytes?: () => number;
+  /** The host's event-loop delay p99 since its last reading (Node: perf_hooks); else the heartbeat timer's lateness. */
+  readonly eventLoopDelayMs?: () => number;
 }
 
 /** One switchboard node, independent of the runtime that hosts it. */
@@ -193,6 +195,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     admission,
     state: () => ({ ready: ready(), draining, redisHealthy: bus.ready() }),
     rssBytes: deps.rssBytes,
+    eventLoopDelayMs: deps.eventLoopDelayMs,
     logger,
   });
   const services: Services = {

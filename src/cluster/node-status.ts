@@ -27,7 +27,7 @@ export interface NodeStatus {
   readonly deliveryLatencyMs: { readonly p50: number | null; readonly p99: number | null };
   /** Resident set size; 0 where the runtime does not say (Deno without read permission). */
   readonly rssBytes: number;
-  /** Event-loop delay (p99 over prom-client's window, or the heartbeat timer's own lateness). */
+  /** Event-loop delay: p99 over the heartbeat interval where the host measures it (Node), else the heartbeat timer's own lateness (Deno). */
   readonly eventLoopDelayMs: number;
   readonly redis: { readonly mode: 'standalone' | 'sentinel' | 'cluster' | 'memory'; readonly healthy: boolean };
 }

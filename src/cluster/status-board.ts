@@ -19,6 +19,8 @@ interface LocalReading {
   readonly redis: NodeStatus['redis'];
   /** The runtime's own RSS reading, when the host gives one (else the metrics' figure). */
   readonly rssBytes: number | undefined;
+  /** The host's event-loop delay p99 over the interval, when it measures one (else the heartbeat timer's lateness). */
+  readonly eventLoopDelayMs: number | undefined;
 }
 
 export interface StatusBoardOptions {
@@ -96,7 +98,7 @@ export function createStatusBoard(options: StatusBoardOptions): StatusBoard {
       messages: { sentPerSecond: interval.sentPerSecond, deliveredPerSecond: interval.deliveredPerSecond, droppedPerSecond: interval.droppedPerSecond },
       deliveryLatencyMs: { p50: interval.p50Ms, p99: interval.p99Ms },
       rssBytes: local.rssBytes ?? local.figures.rssBytes,
-      eventLoopDelayMs: Math.round((local.figures.eventLoopDelayMs ?? lateness) * 100) / 100,
+      eventLoopDelayMs: Math.round((local.eventLoopDelayMs ?? lateness) * 100) / 100,
       redis: local.redis,
     };
   };

@@ -11,8 +11,6 @@ export interface NodeFigures {
   readonly latencyBuckets: ReadonlyArray<readonly [number, number]>;
   /** Resident set size from prom-client's process metrics, when collected (0 otherwise). */
   readonly rssBytes: number;
-  /** Event-loop delay p99 from prom-client's process metrics, when collected. */
-  readonly eventLoopDelayMs: number | undefined;
 }
 
 type Sample = { value: number; labels: Record<string, string | number | undefined>; metricName?: string };
@@ -29,13 +27,12 @@ const sum = (values: Sample[], keep: (sample: Sample) => boolean) => values.filt
  * series). Counters never reset, so the heartbeat derives rates from the difference of two readings.
  */
 export async function readNodeFigures(registry: Registry): Promise<NodeFigures> {
-  const [sent, delivered, dropped, latency, rss, lag] = await Promise.all([
+  const [sent, delivered, dropped, latency, rss] = await Promise.all([
     samples(registry, 'switchboard_messages_sent_total'),
     samples(registry, 'switchboard_messages_delivered_total'),
     samples(registry, 'switchboard_messages_dropped_total'),
     samples(registry, 'switchboard_delivery_latency_seconds'),
     samples(registry, 'process_resident_memory_bytes'),
-    samples(registry, 'nodejs_eventloop_lag_p99_seconds'),
   ]);
   const latencyBuckets = latency
     .filter((sample) => sample.metricName === 'switchboard_delivery_latency_seconds_bucket' && sample.labels['source'] === 'live')
@@ -46,6 +43,5 @@ export async function readNodeFigures(registry: Registry): Promise<NodeFigures> 
     dropped: sum(dropped, (sample) => sample.labels['reason'] !== 'not_local'),
     latencyBuckets,
     rssBytes: rss[0]?.value ?? 0,
-    eventLoopDelayMs: lag[0] === undefined ? undefined : lag[0].value * 1000,
   };
 }

@@ -16,6 +16,7 @@ interface Listed {
   readonly ready: boolean;
   readonly lastSeenAt: string;
   readonly runtime: string;
+  readonly eventLoopDelayMs: number;
 }
 
 async function listed(node: NodeProcess): Promise<Listed[]> {
@@ -66,6 +67,8 @@ describe('cluster status and admin API: three nodes on one Redis', () => {
     for (const node of nodes) {
       const list = await untilListing(node, { a: 1, b: 2, c: 3 });
       expect(list.every((entry) => entry.ready && entry.runtime === 'node')).toBe(true);
+      // Node measures its loop (perf_hooks, at 10 ms resolution), so never a flat 0 between scrapes.
+      expect(list.map((entry) => entry.eventLoopDelayMs > 0)).toEqual([true, true, true]);
     }
     const { body } = await admin(base(a), '/admin/api/nodes');
     expect(body['totals']).toMatchObject({ nodes: 3, connections: 6, users: 3 });

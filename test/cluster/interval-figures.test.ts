@@ -9,7 +9,6 @@ const figures = (sent: number, buckets: Array<[number, number]>): NodeFigures =>
   dropped: 0,
   latencyBuckets: buckets,
   rssBytes: 0,
-  eventLoopDelayMs: undefined,
 });
 
 describe('a heartbeat’s figures over its interval', () => {
