@@ -12,9 +12,9 @@ import type { DemoClientOptions } from '../../src/transport/http/demo-options.ts
 
 /**
  * The demo page's browser script, built on `@switchboard/client`. It is not part of the server
- * build: `scripts/bundle-demo.mjs` bundles it with the client (esbuild) into
- * `demo-bundle.generated.ts`, a string the server sends as `/demo.js`, so the page loads nothing
- * but itself (Node and Deno serve the same string, with no build step and no file read on Deno).
+ * build: `scripts/bundle-web.mjs` bundles it with the client (esbuild) into
+ * `web/dist/bundles.js` (`DEMO_SCRIPT`), a string the server sends as `/demo.js`, so the page loads
+ * nothing but itself (Node and Deno serve the same string, with no file read on Deno).
  *
  * The client follows the inbox: on sign-in every retained message, then live; after a reconnect or a
  * page reload it resumes after the last message shown (the cursor lives in `localStorage`, one key
