@@ -1,5 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
-import { useStaticPage } from './static-page.ts';
+import { htmlDocument, useStaticPage } from './static-page.ts';
 
 /** The admin page's script and style sheet, bundled at build time (web/admin/, with uPlot). */
 export interface AdminPageAssets {
@@ -12,18 +12,11 @@ export interface AdminPageAssets {
  * reads the admin API with the token typed into the form. The page itself holds no data, so it is
  * served without the token, like a login page; every figure on it comes from `/admin/api/*`.
  */
-const ADMIN_HTML = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>switchboard admin</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="/admin.css">
-<script type="module" src="/admin.js"></script>
-</head>
-<body>
-<header>
+const ADMIN_HTML = htmlDocument({
+  title: 'switchboard admin',
+  style: '/admin.css',
+  script: '/admin.js',
+  body: `<header>
   <h1>switchboard admin</h1>
   <p id="updated" role="status"></p>
 </header>
@@ -68,9 +61,8 @@ const ADMIN_HTML = `<!doctype html>
     <p id="user-result" role="status"></p>
   </section>
 </main>
-</body>
-</html>
-`;
+`,
+});
 
 /**
  * Serves `GET /admin` (the page), `/admin.css` and `/admin.js` (503 when the build did not bundle

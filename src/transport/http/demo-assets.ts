@@ -1,20 +1,14 @@
 // The demo page's markup and style, embedded as strings so the core serves them without reading
 // files (only src/runtime/ touches the file system). The script is web/demo/demo-client.ts, bundled
 // with @switchboard/client at build time (`web-assets.ts`).
+import { htmlDocument } from './static-page.ts';
 
 /** The demo page (`GET /`). Loads `/demo.css` and `/demo.js`, nothing else. */
-export const DEMO_HTML = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>switchboard demo</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="/demo.css">
-<script type="module" src="/demo.js"></script>
-</head>
-<body>
-<header>
+export const DEMO_HTML = htmlDocument({
+  title: 'switchboard demo',
+  style: '/demo.css',
+  script: '/demo.js',
+  body: `<header>
   <h1>switchboard</h1>
   <p id="status" role="status" data-state="offline">Not connected</p>
 </header>
@@ -52,9 +46,8 @@ export const DEMO_HTML = `<!doctype html>
     </div>
   </section>
 </main>
-</body>
-</html>
-`;
+`,
+});
 
 /** The demo page's style (`GET /demo.css`): system fonts, light and dark, visible focus. */
 export const DEMO_CSS = `:root { color-scheme: light dark; --accent: #0b63ce; --on-accent: #fff; --muted: #666; --line: #ccc8; font-family: system-ui, sans-serif; line-height: 1.4; }

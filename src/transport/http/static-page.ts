@@ -16,6 +16,27 @@ const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * A page's markup around its `body`: UTF-8, a viewport, no favicon request, one style sheet and one
+ * module script, both from this node.
+ */
+export function htmlDocument(page: { title: string; style: string; script: string; body: string }): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${page.title}</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="${page.style}">
+<script type="module" src="${page.script}"></script>
+</head>
+<body>
+${page.body}</body>
+</html>
+`;
+}
+
 /** One file of a page: its body, or `undefined` when the build did not bundle it. */
 export interface PageFile {
   readonly type: 'text/html' | 'text/css' | 'text/javascript';
