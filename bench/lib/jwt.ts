@@ -1,14 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 
 /** HS256 key bytes from the JWT_SECRET string (as switchboard derives them). */
 export const secretKey = (secret: string): Uint8Array => new TextEncoder().encode(secret);
 
-/** Signs a token for `userId` (the `sub` claim), valid for `ttlSeconds`. */
+/**
+ * Signs a token for `userId` (the `sub` claim), valid for `ttlSeconds`. Each call gives a different
+ * token (a random `jti`), so a client that signs anew per reconnect never hits a verification cache.
+ */
 export function signToken(key: Uint8Array, userId: string, ttlSeconds = 3 * 3600): Promise<string> {
   return new SignJWT({})
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(userId)
     .setIssuedAt()
+    .setJti(randomUUID())
     .setExpirationTime(`${ttlSeconds}s`)
     .sign(key);
 }

@@ -22,6 +22,8 @@ export interface InitCommand {
   readonly localAddresses: readonly string[];
   /** A client that lost its node waits a random 0..jitterMs before it reconnects. */
   readonly jitterMs: number;
+  /** Each reconnect signs a new token (as an app whose tokens are short-lived fetches one), instead of reusing the first. */
+  readonly freshTokens: boolean;
   readonly seed: number;
 }
 

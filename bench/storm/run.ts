@@ -7,7 +7,7 @@ import { killScenario, rollingScenario, type StormSettings } from './scenarios.t
 // (dist/main.js), one private redis-server, load processes holding real graphql-ws sockets.
 //
 //   node bench/dist/storm/run.js [--scenario kill|rolling] [--users 8000] [--steady 1000] [--rate 300]
-//        [--workers 4] [--jitter-ms 2000] [--pause-ms 3000] [--env NAME=value …] [--profile <dir>] [--profile-load <dir>] [--load-nice 0] [--warm-senders] [--json]
+//        [--workers 4] [--jitter-ms 2000] [--tokens fresh|same] [--pause-ms 3000] [--env NAME=value …] [--profile <dir>] [--profile-load <dir>] [--load-nice 0] [--warm-senders] [--json]
 //
 // kill:    2 nodes; --users on a, --steady on b; --rate msg/s through b; SIGKILL a; every client
 //          waits a random 0..jitter and resumes on b with `after` = its last id.
@@ -32,6 +32,7 @@ const { values } = parseArgs({
     'steady-share': { type: 'string', default: '0.2' },
     workers: { type: 'string', default: '' },
     'jitter-ms': { type: 'string', default: '2000' },
+    tokens: { type: 'string', default: 'fresh' },
     seed: { type: 'string', default: '13' },
     'pause-ms': { type: 'string', default: '3000' },
     env: { type: 'string', multiple: true, default: [] },
@@ -61,6 +62,7 @@ function environment(pairs: readonly string[]): Record<string, string> {
 
 const scenario = values.scenario;
 if (scenario !== 'kill' && scenario !== 'rolling') throw new Error(`Invalid --scenario: expected kill or rolling: current value '${scenario}'`);
+if (values.tokens !== 'fresh' && values.tokens !== 'same') throw new Error(`Invalid --tokens: expected fresh or same: current value '${values.tokens}'`);
 const users = count('users', values.users, 1);
 const steady = count('steady', values.steady, 1);
 const share = Number(values['steady-share']);
@@ -74,6 +76,7 @@ const settings: StormSettings = {
   // steady users get one more of their own.
   workers: values.workers === '' ? Math.max(2, Math.ceil(users / 4000)) : count('workers', values.workers, 1),
   jitterMs: count('jitter-ms', values['jitter-ms'], 0),
+  freshTokens: values.tokens === 'fresh',
   seed: count('seed', values.seed, 0),
   env: environment(values.env),
   profileDir: values.profile,
@@ -89,7 +92,7 @@ const started = Date.now();
 const result = await (scenario === 'kill' ? killScenario(settings) : rollingScenario(settings));
 process.stdout.write(
   `\nreconnect storm, scenario ${scenario}: ${users} moving users, ${steady} steady, ${settings.rate} msg/s, ` +
-    `jitter 0-${settings.jitterMs} ms, ${settings.workers} load processes (+1 for the steady users), load at nice ${settings.loadNice}${settings.warmSenders ? ', warm senders' : ''}${Object.keys(settings.env).length > 0 ? `, node env ${JSON.stringify(settings.env)}` : ''}\n`,
+    `jitter 0-${settings.jitterMs} ms, ${settings.freshTokens ? 'a new token per reconnect' : 'the same token on every reconnect'}, ${settings.workers} load processes (+1 for the steady users), load at nice ${settings.loadNice}${settings.warmSenders ? ', warm senders' : ''}${Object.keys(settings.env).length > 0 ? `, node env ${JSON.stringify(settings.env)}` : ''}\n`,
 );
 for (const storm of result.storms) {
   process.stdout.write(`${formatFigures(storm.title, storm.figures)}\n`);

@@ -20,6 +20,8 @@ export interface StormSettings {
   readonly steadyShare: number;
   readonly workers: number;
   readonly jitterMs: number;
+  /** Every reconnect carries a newly signed token (`--tokens fresh`, the default) or the first one again (`--tokens same`). */
+  readonly freshTokens: boolean;
   readonly seed: number;
   /** Extra environment for every node (admission-control knobs, …). */
   readonly env: Readonly<Record<string, string>>;
@@ -195,6 +197,7 @@ async function withRig(
         // Several source addresses per process: each holds at most ~28,000 ephemeral ports.
         localAddresses: [1, 2, 3, 4].map((k) => `127.0.${10 + w}.${k}`),
         jitterMs: settings.jitterMs,
+        freshTokens: settings.freshTokens,
         seed: settings.seed,
       }),
       'ready',

@@ -25,7 +25,10 @@ export interface ClientEvents {
 
 export interface StormClientOptions {
   readonly user: string;
+  /** The token of the first connection (and of every one, without `renewToken`). */
   readonly token: string;
+  /** Signs a new token for each reconnect, as a client whose app hands it short-lived tokens. */
+  readonly renewToken?: () => Promise<string>;
   /** Node ports, by index. */
   readonly ports: readonly number[];
   readonly localAddress: string;
@@ -80,7 +83,7 @@ export class StormClient {
   start(node: number): Promise<void> {
     return new Promise((resolve) => {
       this.#onLive = resolve;
-      this.#connect(node);
+      this.#connect(node, this.#options.token);
     });
   }
 
@@ -91,10 +94,24 @@ export class StormClient {
     this.#socket?.close(1000, 'done');
   }
 
-  #connect(node: number): void {
+  /** Connects again after a close, with a new token when the client renews them (a failed signing is a problem). */
+  async #reconnect(node: number): Promise<void> {
+    const renew = this.#options.renewToken;
+    let token = this.#options.token;
+    if (renew !== undefined) {
+      try {
+        token = await renew();
+      } catch (error) {
+        this.#options.events.problem(`${this.user}: cannot sign a new token: ${String(error)}`);
+      }
+    }
+    this.#connect(node, token);
+  }
+
+  #connect(node: number, token: string): void {
     if (this.#stopped) return;
     this.node = node;
-    const { ports, localAddress, token } = this.#options;
+    const { ports, localAddress } = this.#options;
     const socket = new WebSocket(`ws://127.0.0.1:${ports[node]}${GRAPHQL_PATH}`, 'graphql-transport-ws', {
       localAddress,
       perMessageDeflate: false,
@@ -160,7 +177,7 @@ export class StormClient {
       const step = nextStep(outcome, this.#failures, 0, this.#backoff);
       if (!acked) this.#failures += 1;
       const next = step.nextUrl ? this.#otherNode(node) : node;
-      this.#timer = setTimeout(() => this.#connect(next), step.delayMs);
+      this.#timer = setTimeout(() => void this.#reconnect(next), step.delayMs);
     });
   }
 

@@ -113,6 +113,7 @@ async function initialise(init: InitCommand): Promise<State> {
     const client = new StormClient({
       user: user.id,
       token: tokens[i] as string,
+      ...(init.freshTokens ? { renewToken: () => signToken(key, user.id) } : {}),
       ports: init.nodes,
       localAddress: init.localAddresses[i % init.localAddresses.length] as string,
       jitterMs: init.jitterMs,
