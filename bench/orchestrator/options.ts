@@ -89,6 +89,7 @@ export function parseOptions(argv: readonly string[]): Options {
       profile: { type: 'string' },
       'source-addresses': { type: 'string' },
       'quiet-wait': { type: 'string' },
+      'send-rate': { type: 'string', default: 'off' },
     },
   });
   const preset = values.preset;
@@ -119,6 +120,13 @@ export function parseOptions(argv: readonly string[]): Options {
     runTimeoutSeconds: p.runTimeoutSeconds,
     quietWaitSeconds: count('quiet-wait', values['quiet-wait'], p.quietWaitSeconds, 3600),
     profileDir: values.profile,
+    sendRate: sendRateOption(values['send-rate']),
   };
   return { preset, scenarios, systems: parseSystems(values.systems ?? p.systems.join(',')), settings, outDir: values.out, writeDoc: values['write-doc'] };
+}
+
+/** `--send-rate off` (the default: the limit lifted) or `default` (the node's own SEND_RATE_PER_SECOND, 10 a second per sender). */
+function sendRateOption(raw: string): 'off' | 'default' {
+  if (raw === 'off' || raw === 'default') return raw;
+  throw new Error(`Invalid --send-rate: expected off or default: current value '${raw}'`);
 }

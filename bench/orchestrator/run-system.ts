@@ -76,7 +76,14 @@ async function execute(
     const { child, value: port } = await startChild({
       name: `${name} node ${i}`,
       ...launch,
-      env: { PORT: '0', REDIS_URL: redis.url, JWT_SECRET: secret, NODE_ID: `n${i}`, LOG_LEVEL: 'info', ...system.env },
+      env: {
+        PORT: '0',
+        REDIS_URL: redis.url,
+        JWT_SECRET: secret,
+        NODE_ID: `n${i}`,
+        LOG_LEVEL: 'info',
+        ...systemEnv(system.env, settings.sendRate),
+      },
       ready: listeningPort,
       timeoutMs: 30_000,
     });
@@ -154,4 +161,10 @@ async function execute(
   } else {
     await runRatePhase();
   }
+}
+
+/** A system's environment; with `--send-rate default` without switchboard's SEND_RATE_PER_SECOND=0, so its nodes run their own default limit. */
+function systemEnv(env: Readonly<Record<string, string>>, sendRate: 'off' | 'default'): Record<string, string> {
+  const { SEND_RATE_PER_SECOND: lifted, ...rest } = env;
+  return sendRate === 'default' || lifted === undefined ? rest : { ...rest, SEND_RATE_PER_SECOND: lifted };
 }

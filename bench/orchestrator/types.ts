@@ -43,6 +43,12 @@ export interface Settings {
   readonly runTimeoutSeconds: number;
   /** Directory for `--cpu-prof` output of every node (one subdirectory per system and scenario), when profiling. */
   readonly profileDir: string | undefined;
+  /**
+   * switchboard's sendMessage rate limit: `off` (SEND_RATE_PER_SECOND=0, the default: the load's
+   * senders are random users, so the limit costs a check but never refuses) or `default` (the node's
+   * own default, 10 a second per sender, burst 50: the configuration a deployment runs).
+   */
+  readonly sendRate: 'off' | 'default';
 }
 
 /** What one measured phase produced, summed over nodes and load processes. */

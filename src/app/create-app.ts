@@ -144,6 +144,11 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     config.redis === undefined
       ? undefined
       : createRedisLink({ target: config.redis, commandTimeoutMs: config.sendTimeoutMs, logger, metrics, sharded: config.routing === 'user' });
+  const { security } = config;
+  const bucket = security.sendRatePerSecond === 0 ? undefined : { perSecond: security.sendRatePerSecond, burst: security.sendBurst };
+  // On one Redis server the bus takes the sender's token inside its send script (one round trip);
+  // on a Redis Cluster the bucket is in another slot than the stream, so the limiter checks first.
+  const rateInBus = bucket !== undefined && config.redis !== undefined && config.redis.kind !== 'cluster';
   const bus: Bus = withTimedReads(
     link === undefined
       ? createMemoryBus(limits, now)
@@ -155,22 +160,17 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
           logger,
           metrics,
           commandTimeoutMs: config.sendTimeoutMs,
+          ...(rateInBus ? { sendRate: bucket } : {}),
         }),
     metrics.historyReads,
   );
   const hub: Hub = new Hub(bus, { metrics, now });
-  const { security } = config;
   const sendRate: SendRateLimiter =
-    security.sendRatePerSecond === 0
-      ? unlimited
+    bucket === undefined || rateInBus
+      ? unlimited // no limit, or the bus's send script takes the token
       : link === undefined
-        ? createMemorySendRate({ perSecond: security.sendRatePerSecond, burst: security.sendBurst }, now)
-        : createRedisSendRate({
-            commands: link.commands,
-            perSecond: security.sendRatePerSecond,
-            burst: security.sendBurst,
-            logger,
-          });
+        ? createMemorySendRate(bucket, now)
+        : createRedisSendRate({ commands: link.commands, ...bucket, logger });
   const presence = createPresence(config.presence, {
     nodeId: config.nodeId,
     link,

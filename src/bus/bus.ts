@@ -39,6 +39,9 @@ export interface Bus {
    * Appends `draft` to the recipient's history and publishes it. With `clientMessageId`, a repeat by
    * the same sender to the same recipient within the idempotency window returns the first message
    * and stores and publishes nothing.
+   * A bus built with a send rate (the Redis bus on one server) takes the sender's token in the same
+   * step, before storing anything; a repeat of a stored `clientMessageId` takes none.
+   * @throws {SendRateRefusedError} when the sender's bucket is empty; nothing is stored or published.
    * @throws {BusUnavailableError} when the bus did not acknowledge in time; nothing is sent later.
    */
   send(draft: MessageDraft, clientMessageId?: string): Promise<Message>;
@@ -71,6 +74,17 @@ export interface Bus {
 /** The bus could not take a message or a subscription (connection down, timeout). */
 export class BusUnavailableError extends Error {
   override readonly name = 'BusUnavailableError';
+}
+
+/** The sender is over the send rate limit (checked by the bus in its send); nothing was stored. */
+export class SendRateRefusedError extends Error {
+  override readonly name = 'SendRateRefusedError';
+  constructor(
+    /** Milliseconds until the sender's bucket holds a token again. */
+    readonly retryAfterMs: number,
+  ) {
+    super(`the sender is over the send rate limit; retry in ${retryAfterMs} ms`);
+  }
 }
 
 /** Messages after the requested cursor were dropped by retention (count or age). */

@@ -11,7 +11,7 @@ import { persist } from '../util/backoff.ts';
 import { withDeadline } from '../util/deadline.ts';
 import { createFaultLog } from '../util/fault-log.ts';
 import type { Logger } from '../util/logger.ts';
-import { BusUnavailableError, type Bus, type BusEvents, type HistoryLimits, type MessageDraft } from './bus.ts';
+import { BusUnavailableError, SendRateRefusedError, type Bus, type BusEvents, type HistoryLimits, type MessageDraft } from './bus.ts';
 import { createHistoryReads, pageOf, type ReadReply } from './history-reads.ts';
 import { PUBLISH_SCRIPT, READ_SCRIPT, SEND_SCRIPT, TAIL_SCRIPT } from './redis-scripts.ts';
 import type { Routing } from './routing.ts';
@@ -26,6 +26,12 @@ export interface RedisBusOptions {
   readonly commandTimeoutMs: number;
   /** Replicas that must confirm a send (WAIT) before it is acknowledged. Default 0: no wait. */
   readonly waitReplicas?: number;
+  /**
+   * The sendMessage rate limit, taken inside the send script (one round trip for both). Only on one
+   * server (standalone, Sentinel): on a Redis Cluster the sender's bucket and the recipient's stream
+   * are in two slots, and the limiter checks alone before the send (`send-rate/redis-send-rate.ts`).
+   */
+  readonly sendRate?: { readonly perSecond: number; readonly burst: number };
   readonly metrics?: Metrics;
 }
 
@@ -62,11 +68,15 @@ type Scripted = RedisConnection & {
 export function createRedisBus(options: RedisBusOptions): Bus {
   const { link, routing, limits, logger, metrics } = options;
   const publisher = link.commands as Scripted;
-  publisher.defineCommand('sbSend', { numberOfKeys: 4, lua: SEND_SCRIPT });
+  publisher.defineCommand('sbSend', { numberOfKeys: 5, lua: SEND_SCRIPT });
   publisher.defineCommand('sbPublish', { numberOfKeys: 2, lua: PUBLISH_SCRIPT });
   publisher.defineCommand('sbRead', { numberOfKeys: 2, lua: READ_SCRIPT });
   publisher.defineCommand('sbTail', { numberOfKeys: 1, lua: TAIL_SCRIPT });
   const sharded = isCluster(publisher) && routing === 'user';
+  if (options.sendRate !== undefined && isCluster(publisher)) {
+    throw new Error('Cannot take the send rate in the send script on a Redis Cluster: the bucket and the stream are in two slots');
+  }
+  const rate = options.sendRate === undefined ? ['0', '0'] : [String(options.sendRate.perSecond), String(options.sendRate.burst)];
   const acks = (options.waitReplicas ?? 0) > 0 ? new ReplicaAcks(options.waitReplicas ?? 0) : undefined;
   const readHistory = createHistoryReads(publisher, HISTORY_READ_CONCURRENCY);
   let events: BusEvents | undefined;
@@ -138,6 +148,7 @@ export function createRedisBus(options: RedisBusOptions): Bus {
             keys.trimmed(draft.toUserId),
             idempotency,
             published,
+            options.sendRate === undefined ? stream : keys.sendRate(draft.fromUserId),
             String(limits.maxPerUser),
             String(limits.ttlMs),
             String(limits.idempotencyTtlMs),
@@ -151,6 +162,7 @@ export function createRedisBus(options: RedisBusOptions): Bus {
             draft.sentAt,
             clientMessageId === undefined ? '0' : '1',
             String(deadline),
+            ...rate,
           ),
           deadline,
         );
@@ -159,6 +171,7 @@ export function createRedisBus(options: RedisBusOptions): Bus {
         sendFailed(error);
         throw unavailable('send message', error);
       }
+      if (reply.startsWith('rate:')) throw new SendRateRefusedError(Number(reply.slice('rate:'.length)));
       const message = asMessage(JSON.parse(reply));
       if (message === undefined) throw new Error('The send script returned something that is not a message');
       if (acks !== undefined) {

@@ -1,3 +1,5 @@
+import { TAKE_TOKEN_LUA } from '../redis/token-bucket.ts';
+
 /**
  * The Lua scripts the Redis bus runs. Each touches only keys of one user (one hash slot), so they
  * also run unchanged on a Redis Cluster shard.
@@ -41,17 +43,21 @@ end
 `;
 
 /**
- * Appends a message to the recipient's stream and publishes it, atomically; idempotent by key.
+ * Appends a message to the recipient's stream and publishes it, atomically; idempotent by key; and,
+ * with a rate, takes a token from the sender's bucket first (redis/token-bucket.ts), so one round
+ * trip both checks the limit and sends. Only on one server: on a Redis Cluster the bucket lives in
+ * the sender's slot, so it is checked by its own script and the rate here is 0.
  * KEYS: stream, trimmed watermark, idempotency key (or the stream again when there is none),
- * published watermark.
+ * published watermark, the sender's bucket (or the stream again when the rate is 0).
  * ARGV: maxlen, ttl ms, idempotency ttl ms, channel, publish command (PUBLISH or SPUBLISH; '' to
  * leave publishing to PUBLISH_SCRIPT once replicas confirmed), from, to, body, sentAt, has-key,
- * deadline (epoch ms).
- * Returns the message as JSON (the stored one for a repeated idempotency key), or 'late' without
- * doing anything when Redis runs it after the deadline: the sender has already been told the send
- * failed (a command stuck in a socket buffer while Redis was paused must not go out later).
+ * deadline (epoch ms), rate per second (0: no check), burst.
+ * Returns the message as JSON (the stored one for a repeated idempotency key, which takes no token);
+ * 'late' without doing anything when Redis runs it after the deadline: the sender has already been
+ * told the send failed (a command stuck in a socket buffer while Redis was paused must not go out
+ * later); or 'rate:<ms>' without storing anything when the sender's bucket is empty.
  */
-export const SEND_SCRIPT = `${HELPERS}
+export const SEND_SCRIPT = `${HELPERS}${TAKE_TOKEN_LUA}
 local stream, trimmed, idem, published = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local has_key = ARGV[10] == '1'
 if has_key then
@@ -60,6 +66,11 @@ if has_key then
 end
 local now = now_ms()
 if now > tonumber(ARGV[11]) then return 'late' end
+local rate = tonumber(ARGV[12])
+if rate > 0 then
+  local wait = take_token(KEYS[5], rate, tonumber(ARGV[13]), now)
+  if wait > 0 then return 'rate:' .. wait end
+end
 local maxlen, ttl = tonumber(ARGV[1]), tonumber(ARGV[2])
 if ARGV[5] == '' and redis.call('EXISTS', published) == 0 then
   -- Everything already in the stream went out before publishing was deferred.

@@ -1,5 +1,5 @@
 import { DateTimeResolver } from 'graphql-scalars';
-import { BusUnavailableError, CursorExpiredError } from '../bus/bus.ts';
+import { BusUnavailableError, CursorExpiredError, SendRateRefusedError } from '../bus/bus.ts';
 import type { Message } from '../domain/message.ts';
 import type { MessageStream } from '../engine/message-stream.ts';
 import { clientError } from './errors.ts';
@@ -44,17 +44,20 @@ async function sendMessage(args: MutationSendMessageArgs, context: GraphQLContex
   const fromUserId = requireUser(context);
   const { services } = context;
   checkSendArguments(args, services.maxMessageBytes);
+  // Where the bus takes the sender's token in its send (Redis on one server), this limiter lets
+  // every send through and the bus refuses instead: one round trip, the same answer.
   const retryAfterMs = await services.sendRate.take(fromUserId);
-  if (retryAfterMs !== undefined) {
-    throw clientError('RATE_LIMITED', `Cannot send message: the sender is over the send rate limit; retry in ${retryAfterMs} ms`, { retryAfterMs });
-  }
+  if (retryAfterMs !== undefined) throw rateLimited(retryAfterMs);
   const draft = { fromUserId, toUserId: args.toUserId, body: args.body, sentAt: new Date(services.now()).toISOString() };
   try {
     return await services.bus.send(draft, args.clientMessageId ?? undefined);
   } catch (error) {
-    throw busError('Cannot send message', error);
+    throw error instanceof SendRateRefusedError ? rateLimited(error.retryAfterMs) : busError('Cannot send message', error);
   }
 }
+
+const rateLimited = (retryAfterMs: number) =>
+  clientError('RATE_LIMITED', `Cannot send message: the sender is over the send rate limit; retry in ${retryAfterMs} ms`, { retryAfterMs });
 
 export const resolvers: Resolvers = {
   DateTime: DateTimeResolver,
