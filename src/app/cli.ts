@@ -1,4 +1,7 @@
 import { pino, type Logger } from 'pino';
+import { VERSION } from '../observability/version.generated.ts';
+import { createTracing } from '../tracing/create-tracing.ts';
+import { disabledTracing, type Tracing } from '../tracing/tracing.ts';
 import type { WebAssets } from '../transport/http/web-assets.ts';
 import { createApp, type App } from './create-app.ts';
 import { describeError, targetVariable } from '../redis/faults.ts';
@@ -52,6 +55,8 @@ const EXIT_CONFIG = EXIT.config;
 /** What an entry hands the app besides its process: the pages' bundles, the host's readings for the heartbeat. */
 export interface HostExtras {
   readonly webAssets?: WebAssets;
+  /** The node's tracing (runCli makes it from OTEL_*; entries never pass one). */
+  readonly tracing?: Tracing;
   readonly rssBytes?: () => number;
   readonly eventLoopDelayMs?: () => number;
 }
@@ -76,7 +81,10 @@ export async function runCli(proc: CliProcess, serve: Serve, extras: HostExtras 
     proc.exit(error instanceof ConfigError ? EXIT_CONFIG : EXIT.software);
   }
 
-  const logger = pino({ level: config.logLevel, base: { service: 'switchboard' } });
+  // Lines written while a span is active carry its trace_id and span_id (the tracing comes next,
+  // since it logs through this logger).
+  let tracing: Tracing = disabledTracing;
+  const logger = pino({ level: config.logLevel, base: { service: 'switchboard' }, mixin: () => tracing.logFields() ?? {} });
   const fail = (fatal: Fatal): never => {
     // LOG_LEVEL=silent drops even fatal lines: then the line goes to stderr, as a configuration error's does.
     if (logger.isLevelEnabled('fatal')) logger.fatal({ nodeId: config.nodeId, ...fatal.fields }, fatal.message);
@@ -86,7 +94,9 @@ export async function runCli(proc: CliProcess, serve: Serve, extras: HostExtras 
   // A bug: still one line (the stack goes into a field of it, not onto stderr), and a documented code.
   proc.onUnexpectedError?.((error) => fail(unexpected(error)));
   try {
-    await serveAndStart(proc, serve, config, logger, fail, extras);
+    tracing = await createTracing(config.tracing, { nodeId: config.nodeId, version: VERSION, logger });
+    if (tracing.enabled) logger.info({ endpoint: config.tracing?.url, protocol: config.tracing?.protocol, sampler: config.tracing?.sampler }, 'tracing on');
+    await serveAndStart(proc, serve, config, logger, fail, { ...extras, tracing });
   } catch (error) {
     fail(startFailure(error, undefined));
   }
@@ -159,6 +169,7 @@ async function serveAndStart(
     app.drain(); // readiness goes false first, so load balancers stop sending new traffic
     await host.close(); // no new connections; sockets get 1001; in-flight sends finish
     await app.stop(); // remaining streams end, Redis closes after its pending replies
+    await extras.tracing?.shutdown(); // the last spans, within the exporter's timeout
     clearTimeout(deadline);
     logger.info({}, 'shut down');
     proc.exit(0);

@@ -3,6 +3,7 @@ import { ROUTINGS, type Routing } from '../bus/routing.ts';
 import { ADMISSION_VARIABLES, parseAdmissionConfig, type AdmissionConfig } from '../limits/admission.ts';
 import { parseSecurityConfig, SECURITY_VARIABLES, type SecurityConfig } from '../limits/config.ts';
 import { parsePresenceConfig, PRESENCE_VARIABLES, type PresenceConfig } from '../presence/config.ts';
+import { parseTracingConfig, TRACING_VARIABLES, type TracingConfig } from '../tracing/config.ts';
 import type { RedisAddress, RedisTarget } from '../redis/target.ts';
 import { ConfigError, createConfigReader, type ConfigReader, type ConfigVariable } from '../util/config-reader.ts';
 
@@ -40,6 +41,8 @@ export interface Config {
   readonly idempotencyTtlSeconds: number;
   /** Who is online (docs/PRESENCE.md). */
   readonly presence: PresenceConfig;
+  /** OpenTelemetry tracing (the standard OTEL_* variables); `undefined` when off. */
+  readonly tracing: TracingConfig | undefined;
   /** Upper bound on a graceful shutdown (SIGTERM/SIGINT) before the process exits anyway. */
   readonly shutdownTimeoutMs: number;
   /** How long a starting node waits for Redis before it exits (75); 0: it waits as long as it takes. */
@@ -99,6 +102,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'NODE_ENV', description: "'production' requires JWT_SECRET or JWT_JWKS_URL and disables /dev/token." },
   ...SECURITY_VARIABLES,
   ...ADMISSION_VARIABLES,
+  ...TRACING_VARIABLES,
 ];
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -130,6 +134,7 @@ export function parseConfig(env: Env, randomId: () => string = () => crypto.rand
     historyTtlSeconds: int('HISTORY_TTL_SECONDS', 7 * 24 * 3600, 1, 365 * 24 * 3600),
     idempotencyTtlSeconds: int('IDEMPOTENCY_TTL_SECONDS', 24 * 3600, 1, 30 * 24 * 3600),
     presence: parsePresenceConfig(reader),
+    tracing: parseTracingConfig(reader),
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     startupTimeoutMs: int('STARTUP_TIMEOUT_MS', 0, 0, 86_400_000),
     security: parseSecurityConfig(reader, production),

@@ -37,6 +37,8 @@ import { createGraphqlWsOptions, type SocketExtra } from '../transport/ws/graphq
 import { useOperationsRoutes } from '../transport/http/operations-routes.ts';
 import { GraphqlPost, headOf, toResponse } from '../transport/http/graphql-post.ts';
 import { createYogaServer, GRAPHQL_PATH, type RequestInfo } from '../graphql/yoga.ts';
+import type { Message } from '../domain/message.ts';
+import { disabledTracing, type Tracing } from '../tracing/tracing.ts';
 
 export interface AppDeps {
   readonly logger?: Logger;
@@ -52,6 +54,8 @@ export interface AppDeps {
   readonly rssBytes?: () => number;
   /** The host's event-loop delay p99 since its last reading (Node: perf_hooks); else the heartbeat timer's lateness. */
   readonly eventLoopDelayMs?: () => number;
+  /** OpenTelemetry tracing (runCli's, from OTEL_*); default off. */
+  readonly tracing?: Tracing;
 }
 
 /** One switchboard node, independent of the runtime that hosts it. */
@@ -149,7 +153,8 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   // On one Redis server the bus takes the sender's token inside its send script (one round trip);
   // on a Redis Cluster the bucket is in another slot than the stream, so the limiter checks first.
   const rateInBus = bucket !== undefined && config.redis !== undefined && config.redis.kind !== 'cluster';
-  const bus: Bus = withTimedReads(
+  const tracing = deps.tracing ?? disabledTracing;
+  const bus: Bus = withTracedReads(tracing, withTimedReads(
     link === undefined
       ? createMemoryBus(limits, now)
       : createRedisBus({
@@ -163,7 +168,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
           ...(rateInBus ? { sendRate: bucket } : {}),
         }),
     metrics.historyReads,
-  );
+  ));
   const hub: Hub = new Hub(bus, { metrics, now });
   const sendRate: SendRateLimiter =
     bucket === undefined || rateInBus
@@ -208,6 +213,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     sendRate,
     presence,
     presencePolicy: deps.presencePolicy ?? anyAuthenticatedUser,
+    tracing,
   };
   const verifier = createVerifier({ ...config, clockSkewSeconds: security.clockSkewSeconds });
   const verify = config.jwtCacheEntries === 0 ? verifier : withVerificationCache(verifier, Date.now, config.jwtCacheEntries);
@@ -257,7 +263,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     },
     graphqlPost,
     path: GRAPHQL_PATH,
-    graphqlWs: () => createGraphqlWsOptions({ yoga, verify, logger, metrics, security, limits: connectionLimits, presence, sessions: cluster.sessions }),
+    graphqlWs: () => createGraphqlWsOptions({ yoga, verify, logger, metrics, security, limits: connectionLimits, presence, sessions: cluster.sessions, tracing }),
     sockets: {
       maxPayloadBytes: security.maxPayloadBytes,
       refusal(origin) {
@@ -298,7 +304,11 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       }
       await link?.start({ onWaiting: (error) => options?.onWaiting?.(error) });
       await bus.start({
-        deliver: (message) => hub.deliver(message),
+        // A message that carries a trace gets its delivery span here (the receiving node).
+        deliver: (message) =>
+          tracing.enabled && message.traceparent !== undefined
+            ? tracing.delivery(message as Message & { traceparent: string }, (tally) => hub.deliver(message, tally))
+            : hub.deliver(message),
         resync: () => hub.resync(),
         suspend: () => hub.hold(),
       });
@@ -339,4 +349,10 @@ function csrfOnPost(): Plugin {
       if (payload.request.method === 'POST') return csrf.onRequestParse?.(payload);
     },
   };
+}
+
+/** `bus` with every history read in a span when tracing is on (a catch-up or a resume, linked to the senders' traces). */
+function withTracedReads(tracing: Tracing, bus: Bus): Bus {
+  if (!tracing.enabled) return bus;
+  return { ...bus, read: (userId, after, limit) => tracing.historyRead(after, () => bus.read(userId, after, limit)) };
 }

@@ -65,11 +65,11 @@ export function pageOf(userId: string, after: string | undefined, reply: ReadRep
   return { items: hasMore ? items.slice(0, limit) : items, hasMore };
 }
 
-/** A stream entry (fields f=from, b=body, s=sentAt) as a message. */
+/** A stream entry (fields f=from, b=body, s=sentAt, and t=traceparent when the send was traced) as a message. */
 function fromEntry(toUserId: string, id: string, fields: string[]): Message {
   const record: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) record[fields[i] as string] = fields[i + 1] as string;
-  const message = asMessage({ id, toUserId, fromUserId: record['f'], body: record['b'], sentAt: record['s'] });
+  const message = asMessage({ id, toUserId, fromUserId: record['f'], body: record['b'], sentAt: record['s'], traceparent: record['t'] });
   if (message === undefined) throw new Error(`History entry ${id} is malformed`);
   return message;
 }

@@ -163,6 +163,7 @@ export function createRedisBus(options: RedisBusOptions): Bus {
             clientMessageId === undefined ? '0' : '1',
             String(deadline),
             ...rate,
+            draft.traceparent ?? '',
           ),
           deadline,
         );

@@ -51,7 +51,8 @@ end
  * published watermark, the sender's bucket (or the stream again when the rate is 0).
  * ARGV: maxlen, ttl ms, idempotency ttl ms, channel, publish command (PUBLISH or SPUBLISH; '' to
  * leave publishing to PUBLISH_SCRIPT once replicas confirmed), from, to, body, sentAt, has-key,
- * deadline (epoch ms), rate per second (0: no check), burst.
+ * deadline (epoch ms), rate per second (0: no check), burst, traceparent ('' when the send was not
+ * traced and sampled: then neither the entry nor the payload carries one).
  * Returns the message as JSON (the stored one for a repeated idempotency key, which takes no token);
  * 'late' without doing anything when Redis runs it after the deadline: the sender has already been
  * told the send failed (a command stuck in a socket buffer while Redis was paused must not go out
@@ -77,12 +78,18 @@ if ARGV[5] == '' and redis.call('EXISTS', published) == 0 then
   local last = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
   redis.call('SET', published, last[1] and last[1][1] or '0-0')
 end
-local id = redis.call('XADD', stream, '*', 'f', ARGV[6], 'b', ARGV[8], 's', ARGV[9])
+local traceparent = ARGV[14] ~= '' and ARGV[14] or nil
+local id
+if traceparent then
+  id = redis.call('XADD', stream, '*', 'f', ARGV[6], 'b', ARGV[8], 's', ARGV[9], 't', traceparent)
+else
+  id = redis.call('XADD', stream, '*', 'f', ARGV[6], 'b', ARGV[8], 's', ARGV[9])
+end
 trim(stream, trimmed, maxlen, ttl, now)
 redis.call('PEXPIRE', stream, ttl)
 redis.call('PEXPIRE', trimmed, ttl)
 if ARGV[5] == '' then redis.call('PEXPIRE', published, ttl) end
-local payload = cjson.encode({ id = id, fromUserId = ARGV[6], toUserId = ARGV[7], body = ARGV[8], sentAt = ARGV[9] })
+local payload = cjson.encode({ id = id, fromUserId = ARGV[6], toUserId = ARGV[7], body = ARGV[8], sentAt = ARGV[9], traceparent = traceparent })
 if ARGV[5] ~= '' then redis.call(ARGV[5], ARGV[4], payload) end
 if has_key then redis.call('SET', idem, payload, 'PX', ARGV[3]) end
 return payload
@@ -104,7 +111,7 @@ local entries = redis.call('XRANGE', stream, '(' .. mark, upto)
 for _, entry in ipairs(entries) do
   local fields = {}
   for i = 1, #entry[2], 2 do fields[entry[2][i]] = entry[2][i + 1] end
-  redis.call(ARGV[3], ARGV[2], cjson.encode({ id = entry[1], fromUserId = fields.f, toUserId = ARGV[4], body = fields.b, sentAt = fields.s }))
+  redis.call(ARGV[3], ARGV[2], cjson.encode({ id = entry[1], fromUserId = fields.f, toUserId = ARGV[4], body = fields.b, sentAt = fields.s, traceparent = fields.t }))
 end
 redis.call('SET', published, upto, 'KEEPTTL')
 return #entries

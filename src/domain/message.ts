@@ -8,6 +8,23 @@ export interface Message {
   readonly toUserId: string;
   readonly body: string;
   readonly sentAt: string;
+  /**
+   * The W3C `traceparent` of the send's span, only when that send was traced and sampled (then it
+   * is in the stream entry and the published payload too; otherwise the message carries no extra
+   * byte). Not a GraphQL field: clients never see it.
+   */
+  readonly traceparent?: string;
+}
+
+/** What became of one message in this node's sessions of its recipient (the delivery span's figures). */
+export interface DeliveryTally {
+  sessions: number;
+  /** Handed to the session's sink at once. */
+  delivered: number;
+  /** Queued behind the session's earlier messages (a catch-up or a full socket). */
+  buffered: number;
+  /** Not delivered live: the session's buffer overflowed; it catches up from history. */
+  dropped: number;
 }
 
 const encoder = new TextEncoder();
@@ -24,7 +41,7 @@ export function byteLength(text: string): number {
 export function asMessage(value: unknown): Message | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const record = value as Record<string, unknown>;
-  const { id, fromUserId, toUserId, body, sentAt } = record;
+  const { id, fromUserId, toUserId, body, sentAt, traceparent } = record;
   if (
     typeof id !== 'string' ||
     typeof fromUserId !== 'string' ||
@@ -34,5 +51,9 @@ export function asMessage(value: unknown): Message | undefined {
   ) {
     return undefined;
   }
+  if (typeof traceparent === 'string' && TRACEPARENT.test(traceparent)) return { id, fromUserId, toUserId, body, sentAt, traceparent };
   return { id, fromUserId, toUserId, body, sentAt };
 }
+
+/** A W3C trace context `traceparent` of version 00 (lower-case hex, as the specification writes it). */
+export const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/u;

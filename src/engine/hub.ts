@@ -1,5 +1,5 @@
 import type { Bus } from '../bus/bus.ts';
-import type { Message } from '../domain/message.ts';
+import type { DeliveryTally, Message } from '../domain/message.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { MessageStream, type StreamBacklog } from './message-stream.ts';
 
@@ -103,8 +103,11 @@ export class Hub {
     return stream;
   }
 
-  /** Hands a message from the bus to every local stream of its recipient. */
-  deliver(message: Message): void {
+  /**
+   * Hands a message from the bus to every local stream of its recipient; with `tally` (the
+   * delivery span's), counts what each stream did with it.
+   */
+  deliver(message: Message, tally?: DeliveryTally): void {
     if (this.#metrics !== undefined) {
       this.#metrics.busReceived.inc();
       this.#metrics.busLag.observe(this.#age(message));
@@ -114,7 +117,15 @@ export class Hub {
       this.#metrics?.notLocal.inc();
       return;
     }
-    for (const stream of streams) stream.push(message);
+    if (tally === undefined) {
+      for (const stream of streams) stream.push(message);
+      return;
+    }
+    tally.sessions += streams.size;
+    for (const stream of streams) {
+      const outcome = stream.push(message);
+      if (outcome !== 'ignored') tally[outcome] += 1;
+    }
   }
 
   /** The bus may have missed messages: every local stream back-fills from its last id. */

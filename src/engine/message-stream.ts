@@ -17,6 +17,13 @@ export interface StreamBacklog {
  * Estimated size of a message's graphql-ws `next` frame: its strings plus the fixed JSON around them
  * (`{"id":…,"type":"next","payload":{"data":{"messageReceived":{…}}}}` is about 160 bytes).
  */
+/**
+ * What `push` did with a live message: handed it to the sink; queued it (behind a catch-up or
+ * earlier messages); dropped the live queue (overflow: the stream catches up from history); or
+ * nothing (the stream ended, or had the message already).
+ */
+export type PushOutcome = 'delivered' | 'buffered' | 'dropped' | 'ignored';
+
 function frameBytes(message: Message): number {
   return 160 + message.id.length + message.sentAt.length + byteLength(message.fromUserId) + byteLength(message.toUserId) + byteLength(message.body);
 }
@@ -128,26 +135,29 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
   }
 
   /** A live message from the hub. */
-  push(message: Message): void {
-    if (this.#done) return;
+  push(message: Message): PushOutcome {
+    if (this.#done) return 'ignored';
     if (this.#parked && this.#sink !== undefined && !this.#held && !this.#catchingUp) {
       // Live and idle: straight to the sink (a live frame is not held back for a full socket buffer;
       // the slow-consumer rule bounds what a socket may owe).
-      if (compareIds(message.id, this.#cursor) <= 0) return;
+      if (compareIds(message.id, this.#cursor) <= 0) return 'ignored';
       this.#cursor = message.id;
       this.#options.onEmit?.(message, false);
       void this.#sink.next(message);
-      return;
+      return 'delivered';
     }
     this.#owe(frameBytes(message));
     this.#live.push(message);
+    let outcome: PushOutcome = 'buffered';
     if (this.#live.length > this.#options.liveLimit) {
       this.#live = [];
       this.#catchingUp = true;
       this.#stale = true;
       this.#options.onOverflow?.();
+      outcome = 'dropped';
     }
     this.#notify();
+    return outcome;
   }
 
   /** Live delivery may have missed messages: catch up from the last emitted id. */

@@ -12,4 +12,9 @@ export interface GraphQLContext {
   readonly services: Services;
   /** The connection's slow-consumer rule (a socket's, or one HTTP request's); subscriptions report to it. */
   readonly backlog?: StreamBacklog | undefined;
+  /**
+   * The caller's W3C trace context, when tracing is on: the `traceparent` header (HTTP), or
+   * `extensions.traceparent` of the operation (graphql-ws, or HTTP without the header).
+   */
+  readonly traceparent?: string | undefined;
 }

@@ -49,8 +49,14 @@ async function sendMessage(args: MutationSendMessageArgs, context: GraphQLContex
   const retryAfterMs = await services.sendRate.take(fromUserId);
   if (retryAfterMs !== undefined) throw rateLimited(retryAfterMs);
   const draft = { fromUserId, toUserId: args.toUserId, body: args.body, sentAt: new Date(services.now()).toISOString() };
+  const key = args.clientMessageId ?? undefined;
   try {
-    return await services.bus.send(draft, args.clientMessageId ?? undefined);
+    const { tracing } = services;
+    if (!tracing.enabled) return await services.bus.send(draft, key);
+    // The Redis script's span; its traceparent travels in the message only when it is sampled.
+    return await tracing.client('switchboard redis send', { 'db.system': 'redis', 'db.operation': 'EVALSHA' }, (carry) =>
+      services.bus.send(carry === undefined ? draft : { ...draft, traceparent: carry }, key),
+    );
   } catch (error) {
     throw error instanceof SendRateRefusedError ? rateLimited(error.retryAfterMs) : busError('Cannot send message', error);
   }
@@ -78,7 +84,15 @@ export const resolvers: Resolvers = {
   },
   Mutation: {
     // Timed and counted by outcome (the error's code) in one place: observability/send-metrics.ts.
-    sendMessage: (_parent, args, context) => context.services.metrics.sends.time(() => sendMessage(args, context)),
+    // With tracing on, one SERVER span for the whole mutation, continuing the caller's trace.
+    sendMessage: (_parent, args, context) =>
+      context.services.metrics.sends.time(() =>
+        context.services.tracing.enabled
+          ? context.services.tracing.server('switchboard sendMessage', context.traceparent, { 'graphql.operation.type': 'mutation', 'messaging.operation.type': 'send' }, () =>
+              sendMessage(args, context),
+            )
+          : sendMessage(args, context),
+      ),
   },
   Subscription: {
     ...presenceSubscriptions,

@@ -4,6 +4,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { SendRateLimiter } from '../send-rate/send-rate.ts';
 import type { PresencePolicy } from '../presence/policy.ts';
 import type { Presence } from '../presence/presence.ts';
+import type { Tracing } from '../tracing/tracing.ts';
 
 /** The long-lived parts resolvers and transports share; built once per node by `createApp`. */
 export interface Services {
@@ -20,4 +21,6 @@ export interface Services {
   readonly presence: Presence;
   /** Who may see whose presence; default: any authenticated user. */
   readonly presencePolicy: PresencePolicy;
+  /** OpenTelemetry spans of sends, deliveries and history reads (docs/OPERATIONS.md "Tracing a message"). */
+  readonly tracing: Tracing;
 }

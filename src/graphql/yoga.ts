@@ -1,5 +1,6 @@
 import { createSchema, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { AuthError, bearerToken, type VerifyToken, type Viewer } from '../auth/verifier.ts';
+import { TRACEPARENT } from '../domain/message.ts';
 import { clientError } from './errors.ts';
 import type { GraphQLContext } from './context.ts';
 import { resolvers } from './resolvers.ts';
@@ -78,18 +79,19 @@ export function createYogaServer(options: YogaOptions): Yoga {
     },
     plugins: [...options.plugins, useCompiledExecution()],
     async context(initial): Promise<GraphQLContext> {
+      const traceparent = services.tracing.enabled ? traceparentOf(initial) : undefined;
       if (initial.socketViewer !== undefined) {
-        return { viewer: initial.socketViewer, authProblem: undefined, services, backlog: initial.socketBacklog };
+        return { viewer: initial.socketViewer, authProblem: undefined, services, backlog: initial.socketBacklog, traceparent };
       }
       const backlog = requestBacklog(options.slowConsumerBytes, logger);
       try {
         const token = bearerToken(initial.request.headers.get('authorization') ?? undefined);
         const viewer = token === undefined ? undefined : await verify(token);
-        return { viewer, authProblem: undefined, services, backlog };
+        return { viewer, authProblem: undefined, services, backlog, traceparent };
       } catch (error) {
         if (!(error instanceof AuthError)) throw error;
         services.metrics.connections.authFailed(error.reason);
-        return { viewer: undefined, authProblem: error.message, services, backlog };
+        return { viewer: undefined, authProblem: error.message, services, backlog, traceparent };
       }
     },
   });
@@ -114,4 +116,10 @@ function requestBacklog(limitBytes: number, logger: Logger): Backlog {
     },
   });
   return backlog;
+}
+
+/** The caller's `traceparent`: the HTTP header, else the operation's `extensions.traceparent`; only a well-formed one. */
+function traceparentOf(initial: { request?: Request; params?: { extensions?: Record<string, unknown> | null } }): string | undefined {
+  const candidate = initial.request?.headers.get('traceparent') ?? initial.params?.extensions?.['traceparent'];
+  return typeof candidate === 'string' && TRACEPARENT.test(candidate.trim().toLowerCase()) ? candidate.trim().toLowerCase() : undefined;
 }

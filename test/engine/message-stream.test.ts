@@ -83,7 +83,7 @@ describe('MessageStream', () => {
     expect(await take(1)).toEqual(['before']);
     // Simulate a bus outage: messages reach history but not the stream.
     const saved = stream.push.bind(stream);
-    stream.push = () => {};
+    stream.push = () => 'ignored';
     await bus.send(draft('missed 1'));
     await bus.send(draft('missed 2'));
     stream.push = saved;
@@ -96,7 +96,7 @@ describe('MessageStream', () => {
     stream.startAt(await bus.tail('bob'), false);
     stream.hold(); // the pub/sub connection dropped
     const saved = stream.push.bind(stream);
-    stream.push = () => {};
+    stream.push = () => 'ignored';
     await bus.send(draft('missed while away'));
     stream.push = saved;
     await bus.send(draft('live after the reconnect')); // reaches the stream live, held

@@ -21,6 +21,7 @@ function nodeHead(req: IncomingMessage): PostHead {
     accept: headers.accept,
     origin: headers.origin,
     authorization: headers.authorization,
+    traceparent: typeof headers.traceparent === 'string' ? headers.traceparent : undefined,
   };
 }
 

@@ -13,6 +13,8 @@ export interface PostHead {
   readonly accept: string | undefined;
   readonly origin: string | undefined;
   readonly authorization: string | undefined;
+  /** The W3C trace context header (tracing continues the caller's trace). */
+  readonly traceparent: string | undefined;
 }
 
 /** A response as plain values, for a runtime to write however is cheapest. */
@@ -125,6 +127,7 @@ function requestOf(head: PostHead): Request {
   const headers: Record<string, string | undefined> = {
     accept: head.accept,
     authorization: head.authorization,
+    traceparent: head.traceparent,
     'content-type': head.contentType,
     'content-length': head.contentLength,
     origin: head.origin,
@@ -168,6 +171,7 @@ export function headOf(request: Request): PostHead {
     accept: header('accept'),
     origin: header('origin'),
     authorization: header('authorization'),
+    traceparent: header('traceparent'),
   };
 }
 

@@ -7,6 +7,7 @@ import { asGraphQLError, clientError } from '../../graphql/errors.ts';
 import type { Logger } from '../../util/logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import type { LocalSessions } from '../../cluster/local-sessions.ts';
+import type { Tracing } from '../../tracing/tracing.ts';
 import type { Presence, PresenceSession } from '../../presence/presence.ts';
 import { Backlog } from '../../engine/backlog.ts';
 import { CloseCode } from '../../domain/close-codes.ts';
@@ -28,6 +29,8 @@ export interface GraphqlWsOptions {
   readonly presence: Presence;
   /** Every acknowledged connection is a session an administrator can close (4604) until it closes. */
   readonly sessions: LocalSessions;
+  /** A connection's open and close become span events when tracing is on. */
+  readonly tracing: Tracing;
 }
 
 /** What graphql-ws's `extra` must carry on every runtime: the socket (ws on Node, WebSocket on Deno). */
@@ -74,7 +77,7 @@ const MAX_TIMER_MS = 2_147_483_647;
 export function createGraphqlWsOptions<E extends SocketExtra>(
   options: GraphqlWsOptions,
 ): ServerOptions<Record<string, unknown> | undefined, E> {
-  const { yoga, verify, logger, metrics, security, limits, presence, sessions } = options;
+  const { yoga, verify, logger, metrics, security, limits, presence, sessions, tracing } = options;
   // graphql-ws passes the same context object to every hook of one socket.
   const connections = new WeakMap<object, Connection>();
   const plans = new EventPlans();
@@ -127,6 +130,7 @@ export function createGraphqlWsOptions<E extends SocketExtra>(
       connections.set(ctx, connection);
       metrics.connectionsOpen.inc();
       logger.debug({ connId: connection.id, userId: viewer.userId }, 'websocket connected');
+      if (tracing.enabled) tracing.event('connection.open', { 'switchboard.connection.id': connection.id });
       // Acknowledged once the session counts cluster-wide, so the client reads its own presence.
       await session.recorded;
       return true;
@@ -136,6 +140,7 @@ export function createGraphqlWsOptions<E extends SocketExtra>(
       if (connection === undefined) return;
       metrics.connectionsOpen.dec();
       logger.debug({ connId: connection.id, code, reason }, 'websocket closed');
+      if (tracing.enabled) tracing.event('connection.close', { 'switchboard.connection.id': connection.id, 'switchboard.close.code': code ?? 0 });
     },
     // Called for every socket, acknowledged or not, even when it closed during onConnect.
     onClose(ctx) {

@@ -1,0 +1,178 @@
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Link, type Span, type SpanContext } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { setGlobalErrorHandler, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type Sampler,
+} from '@opentelemetry/sdk-trace-base';
+import type { DeliveryTally, Message } from '../domain/message.ts';
+import { errorMessage } from '../util/error-message.ts';
+import { createFaultLog } from '../util/fault-log.ts';
+import type { Logger } from '../util/logger.ts';
+import type { TracingConfig } from './config.ts';
+import type { SpanAttributes, Tracing } from './tracing.ts';
+
+// Loaded only when tracing is configured (`create-tracing.ts` imports this module dynamically), so
+// a node without OTEL_EXPORTER_OTLP_ENDPOINT never loads the SDK.
+
+export interface OtelTracingOptions {
+  readonly config: TracingConfig;
+  /** `service.instance.id`: NODE_ID. */
+  readonly nodeId: string;
+  readonly version: string;
+  readonly logger: Logger;
+}
+
+/** History reads link to at most this many senders' traces (a resume may read hundreds of messages). */
+const MAX_LINKS = 32;
+
+function samplerOf(config: TracingConfig): Sampler {
+  const ratio = new TraceIdRatioBasedSampler(config.samplerRatio);
+  switch (config.sampler) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return ratio;
+    case 'parentbased_always_on':
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: ratio });
+  }
+}
+
+const carryOf = (span: Span): string | undefined => {
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  return span.isRecording() ? `00-${traceId}-${spanId}-${traceFlags.toString(16).padStart(2, '0')}` : undefined;
+};
+
+/**
+ * Tracing with OpenTelemetry's JS SDK: spans batched (OTEL_BSP_*) to an OTLP/HTTP exporter,
+ * protobuf or JSON; the active span follows async work through AsyncLocalStorage (Node, and Deno's
+ * `node:async_hooks`), so log lines know it. An export that fails is one rate-limited log line
+ * (per minute), and nothing else: sends and deliveries never wait on the exporter.
+ */
+export function createOtelTracing(options: OtelTracingOptions): Tracing {
+  const { config, logger } = options;
+  const faults = createFaultLog(logger, 60_000);
+  setGlobalErrorHandler((error) => {
+    faults.report('export', { endpoint: config.url, err: errorMessage(error) }, 'tracing: cannot export spans; sends and deliveries go on');
+  });
+  const exporterOptions = { url: config.url, headers: { ...config.headers }, timeoutMillis: config.timeoutMs };
+  const exporter = config.protocol === 'http/json' ? new JsonExporter(exporterOptions) : new ProtobufExporter(exporterOptions);
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({
+      ...config.resourceAttributes,
+      'service.name': config.serviceName,
+      'service.version': options.version,
+      'service.instance.id': options.nodeId,
+    }),
+    sampler: samplerOf(config),
+    spanProcessors: [new BatchSpanProcessor(exporter, config.batch)],
+  });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  const propagator = new W3CTraceContextPropagator();
+  propagation.setGlobalPropagator(propagator);
+  const tracer = provider.getTracer('switchboard', options.version);
+
+  /** The remote context a `traceparent` names (the root context when it is absent or malformed). */
+  const remote = (traceparent: string | undefined): Context =>
+    traceparent === undefined ? context.active() : propagator.extract(context.active(), { traceparent }, { get: (carrier, key) => carrier[key as 'traceparent'], keys: () => ['traceparent'] });
+
+  /** Runs `run` with `span` active, ending it after, with an error status when `run` throws. */
+  const within = async <T>(span: Span, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await context.with(trace.setSpan(context.active(), span), run);
+    } catch (error) {
+      span.recordException(error instanceof Error ? error : new Error(String(error)));
+      span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
+      throw error;
+    } finally {
+      span.end();
+    }
+  };
+
+  return {
+    enabled: true,
+    server(name, traceparent, attributes, run) {
+      const span = tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, remote(traceparent));
+      return within(span, run);
+    },
+    client(name, attributes, run) {
+      const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes });
+      return within(span, () => run(carryOf(span)));
+    },
+    delivery(message, deliver) {
+      const parent = remote(message.traceparent);
+      const span = tracer.startSpan('switchboard deliver', { kind: SpanKind.CONSUMER, attributes: messageAttributes(message) }, parent);
+      const tally: DeliveryTally = { sessions: 0, delivered: 0, buffered: 0, dropped: 0 };
+      try {
+        context.with(trace.setSpan(parent, span), () => deliver(tally));
+        span.setAttributes({
+          'switchboard.recipient.sessions': tally.sessions,
+          'switchboard.delivery.outcome': outcomeOf(tally),
+          'switchboard.delivery.delivered': tally.delivered,
+          'switchboard.delivery.buffered': tally.buffered,
+          'switchboard.delivery.dropped': tally.dropped,
+        });
+      } finally {
+        span.end();
+      }
+    },
+    historyRead(after, run) {
+      const span = tracer.startSpan('switchboard history read', {
+        kind: SpanKind.INTERNAL,
+        attributes: { 'switchboard.history.after': after ?? '', 'switchboard.history.kind': after === undefined ? 'catch-up' : 'resume' },
+      });
+      return within(span, async () => {
+        const page = await run();
+        span.setAttribute('switchboard.history.messages', page.items.length);
+        const links: Link[] = [];
+        for (const item of page.items) {
+          if (links.length === MAX_LINKS) break;
+          const sender = item.traceparent === undefined ? undefined : trace.getSpanContext(remote(item.traceparent));
+          if (sender !== undefined) links.push({ context: sender, attributes: { 'messaging.message.id': item.id } });
+        }
+        if (links.length > 0) span.addLinks(links);
+        return page;
+      });
+    },
+    event(name, attributes) {
+      const span = tracer.startSpan(`switchboard ${name}`, { kind: SpanKind.INTERNAL, attributes }, context.active());
+      span.addEvent(name, attributes);
+      span.end();
+    },
+    logFields() {
+      const span: SpanContext | undefined = trace.getActiveSpan()?.spanContext();
+      return span === undefined ? undefined : { trace_id: span.traceId, span_id: span.spanId };
+    },
+    async shutdown() {
+      await provider.shutdown().catch((error: unknown) => logger.warn({ err: errorMessage(error) }, 'tracing: could not export the last spans'));
+      context.disable();
+    },
+  };
+}
+
+function messageAttributes(message: Message): SpanAttributes {
+  const delay = Date.now() - Date.parse(message.sentAt);
+  return { 'messaging.system': 'redis', 'messaging.message.id': message.id, 'switchboard.since_sent_ms': Number.isFinite(delay) ? Math.max(0, delay) : -1 };
+}
+
+/** The delivery span's one-word outcome: the worst that happened in any session. */
+function outcomeOf(tally: DeliveryTally): string {
+  if (tally.sessions === 0) return 'not_local';
+  if (tally.dropped > 0) return 'dropped';
+  if (tally.buffered > 0) return 'buffered';
+  return 'delivered';
+}
