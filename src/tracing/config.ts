@@ -33,7 +33,7 @@ const SAMPLERS = [
   'always_on',
   'always_off',
 ] as const;
-export type Sampler = (typeof SAMPLERS)[number];
+type Sampler = (typeof SAMPLERS)[number];
 
 /** The variables {@link parseTracingConfig} reads, for `CONFIG_VARIABLES`. */
 export const TRACING_VARIABLES: readonly ConfigVariable[] = [

@@ -31,6 +31,7 @@ describe('parseConfig', () => {
       historyTtlSeconds: 604800,
       idempotencyTtlSeconds: 86400,
       presence: { enabled: true, ttlSeconds: 15, graceSeconds: 3 },
+      tracing: undefined,
       shutdownTimeoutMs: 10000,
       startupTimeoutMs: 0,
       security: expect.objectContaining({ introspection: true, sendRatePerSecond: 10 }),
@@ -174,5 +175,68 @@ describe('parseConfig', () => {
     [{ NODE_ENV: 'production' }, 'JWT_SECRET', 'Cannot start in production: no JWT configuration: set JWT_SECRET or JWT_JWKS_URL (NODE_ENV is production)'],
   ])('rejects %j naming the variable, the value and what is allowed', (env, variable, message) => {
     expect(fail(env)).toEqual({ variable, message });
+  });
+
+  describe('OpenTelemetry (OTEL_*)', () => {
+    it('is off without an endpoint and with OTEL_SDK_DISABLED=true, and takes the specification defaults with one', () => {
+      expect(parseConfig({}).tracing).toBeUndefined();
+      expect(parseConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }).tracing).toBeUndefined();
+      expect(parseConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing).toEqual({
+        url: 'http://collector:4318/v1/traces',
+        protocol: 'http/protobuf',
+        headers: {},
+        timeoutMs: 10000,
+        serviceName: 'switchboard',
+        resourceAttributes: {},
+        sampler: 'parentbased_traceidratio',
+        samplerRatio: 1,
+        batch: { scheduledDelayMillis: 5000, exportTimeoutMillis: 30000, maxQueueSize: 2048, maxExportBatchSize: 512 },
+      });
+    });
+
+    it('reads every variable; the traces-only ones win, headers add up', () => {
+      expect(
+        parseConfig({
+          OTEL_EXPORTER_OTLP_ENDPOINT: 'http://ignored:4318',
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://tempo.example/otlp/v1/traces',
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+          OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+          OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Basic%20abc,x-tenant=a',
+          OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-tenant=b',
+          OTEL_EXPORTER_OTLP_TIMEOUT: '3000',
+          OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '2000',
+          OTEL_SERVICE_NAME: 'chat-push',
+          OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod, cloud.region=eu-west-1',
+          OTEL_TRACES_SAMPLER: 'traceidratio',
+          OTEL_TRACES_SAMPLER_ARG: '0.01',
+          OTEL_BSP_SCHEDULE_DELAY: '1000',
+          OTEL_BSP_EXPORT_TIMEOUT: '5000',
+          OTEL_BSP_MAX_QUEUE_SIZE: '4096',
+          OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '256',
+        }).tracing,
+      ).toEqual({
+        url: 'https://tempo.example/otlp/v1/traces',
+        protocol: 'http/json',
+        headers: { authorization: 'Basic abc', 'x-tenant': 'b' },
+        timeoutMs: 2000,
+        serviceName: 'chat-push',
+        resourceAttributes: { 'deployment.environment': 'prod', 'cloud.region': 'eu-west-1' },
+        sampler: 'traceidratio',
+        samplerRatio: 0.01,
+        batch: { scheduledDelayMillis: 1000, exportTimeoutMillis: 5000, maxQueueSize: 4096, maxExportBatchSize: 256 },
+      });
+    });
+
+    const ON = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
+    it.each([
+      [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, 'OTEL_EXPORTER_OTLP_ENDPOINT', "Invalid OTEL_EXPORTER_OTLP_ENDPOINT: expected an http:// or https:// URL: current value 'collector:4318'"],
+      [{ ...ON, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 'OTEL_EXPORTER_OTLP_PROTOCOL', "Invalid OTEL_EXPORTER_OTLP_PROTOCOL: expected http/protobuf or http/json (grpc is not supported): current value 'grpc'"],
+      [{ ...ON, OTEL_TRACES_SAMPLER_ARG: '2' }, 'OTEL_TRACES_SAMPLER_ARG', "Invalid OTEL_TRACES_SAMPLER_ARG: expected a number from 0 to 1: current value '2'"],
+      [{ ...ON, OTEL_TRACES_SAMPLER: 'sometimes' }, 'OTEL_TRACES_SAMPLER', expect.stringContaining("Invalid OTEL_TRACES_SAMPLER: expected one of")],
+      // The entry is not quoted back: a header's value may be a credential.
+      [{ ...ON, OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer s3cret,broken' }, 'OTEL_EXPORTER_OTLP_HEADERS', "Invalid OTEL_EXPORTER_OTLP_HEADERS: expected 'name=value' pairs separated by commas (values URL-encoded): entry 2 is not"],
+    ])('refuses %j naming the variable', (env, variable, message) => {
+      expect(fail(env as Record<string, string>)).toEqual({ variable, message });
+    });
   });
 });

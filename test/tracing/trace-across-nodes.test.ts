@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, MESSAGES, subscribeReady, subscribeInbox, type Inbox } from '../helpers/graphql-client.ts';
 import { startNode, type NodeProcess } from '../helpers/node-process.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.ts';
+import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.ts';
 import { startRedis, type RedisProcess } from '../helpers/redis-server.ts';
 import { tokenFor } from '../helpers/tokens.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -121,7 +122,46 @@ describe('one trace from a send on node a to the delivery on node b (standalone 
   });
 });
 
-describe('tracing off, or its exporter down', () => {
+describe('the same trace over Redis Cluster, delivered by a Deno node', () => {
+  let cluster: RedisCluster;
+  let receiver: OtlpReceiver;
+  let a: NodeProcess;
+  let d: NodeProcess;
+  beforeAll(async () => {
+    cluster = await startRedisCluster({ replicas: 0 });
+    receiver = await startOtlpReceiver();
+    const env = { REDIS_CLUSTER_NODES: cluster.nodesEnv, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, ...OTEL_FAST };
+    [a, d] = await Promise.all([startNode({ ...env, NODE_ID: 'a' }), startNode({ ...env, NODE_ID: 'd' }, { runtime: 'deno' })]);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.stop(), d?.stop()]);
+    await receiver?.stop();
+    await cluster?.stop();
+  });
+
+  it("a send on the Node node, the delivery on the Deno node, one trace", async () => {
+    const client = connect(d.wsUrl, await tokenFor('xena'));
+    try {
+      const inbox = await subscribeReady(client, { userId: 'xena', sendUrl: a.url, probeToken: await tokenFor('probe') });
+      const caller = traceparent(true);
+      const id = await sendWithTrace(a, 'xena', 'across shards and runtimes', caller.header);
+      await inbox.waitForCount(1);
+      const spans = await waitFor('the send on a and the delivery on d', () => {
+        const trace = receiver.spans.filter((span) => span.traceId === caller.traceId);
+        return trace.some((span) => span.name === 'switchboard deliver') && trace.some((span) => span.name === 'switchboard sendMessage') ? trace : undefined;
+      });
+      const send = spans.find((span) => span.name === 'switchboard sendMessage') as ReceivedSpan;
+      const deliver = spans.find((span) => span.name === 'switchboard deliver') as ReceivedSpan;
+      expect(send.resource['service.instance.id']).toBe('a');
+      expect(deliver).toMatchObject({ resource: { 'service.instance.id': 'd' }, attributes: { 'messaging.message.id': id, 'switchboard.delivery.outcome': 'delivered' } });
+      expect(descendsFrom(deliver, send.spanId, spans)).toBe(true);
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
+describe('tracing: log lines, off, exporter down', () => {
   let redis: RedisProcess;
   let receiver: OtlpReceiver;
   beforeAll(async () => {
@@ -143,6 +183,25 @@ describe('tracing off, or its exporter down', () => {
       const [[, fields] = ['', []]] = (await redis.client.xrange('sb:{u:vic}:inbox', '-', '+')) as Array<[string, string[]]>;
       expect(fields.filter((_, i) => i % 2 === 0)).toEqual(['f', 'b', 's']);
     } finally {
+      await node.stop();
+    }
+  });
+
+  it("a line logged while a span is active carries its trace_id and span_id (a send that Redis does not answer)", async () => {
+    const node = await startNode({ REDIS_URL: redis.url, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, ...OTEL_FAST, SEND_TIMEOUT_MS: '300' });
+    try {
+      const caller = traceparent(true);
+      redis.pause();
+      const refused = await sendWithTrace(node, 'yul', 'while Redis hangs', caller.header).catch((error: unknown) => String(error));
+      redis.resume();
+      expect(refused).toContain('UNAVAILABLE');
+      const line = await waitFor('the failed send logged', () => node.logs.find((entry) => entry['msg'] === 'sendMessage failed in Redis: answered UNAVAILABLE'));
+      expect(line['trace_id']).toBe(caller.traceId);
+      expect(line['span_id']).toMatch(/^[0-9a-f]{16}$/);
+      // And a line outside any span carries none.
+      expect(node.logs.find((entry) => entry['msg'] === 'listening')?.['trace_id']).toBeUndefined();
+    } finally {
+      redis.resume();
       await node.stop();
     }
   });
