@@ -89,6 +89,27 @@ describe('one trace from a send on node a to the delivery on node b (standalone 
     expect(deliver?.attributes['switchboard.since_sent_ms']).toBeGreaterThanOrEqual(0);
   });
 
+  it('continues the traceparent in the extensions of a sendMessage over graphql-ws', async () => {
+    const caller = traceparent(true);
+    const sender = connect(a.wsUrl, await tokenFor('app'));
+    try {
+      const answer = await new Promise<unknown>((resolve, reject) => {
+        sender.subscribe(
+          { query: SEND, variables: { to: 'rosa', body: 'over the socket' }, extensions: { traceparent: caller.header } },
+          { next: resolve, error: reject, complete: () => {} },
+        );
+      });
+      expect(answer).toMatchObject({ data: { sendMessage: { id: expect.any(String) } } });
+      const spans = await waitFor('the socket send and its delivery in the caller\'s trace', () => {
+        const trace = receiver.spans.filter((span) => span.traceId === caller.traceId);
+        return trace.some((span) => span.name === 'switchboard deliver') ? trace : undefined;
+      });
+      expect(spans.find((span) => span.name === 'switchboard sendMessage')).toMatchObject({ parentSpanId: caller.spanId, resource: { 'service.instance.id': 'a' } });
+    } finally {
+      await sender.dispose();
+    }
+  });
+
   it('a sampled send carries its traceparent in the stream entry; an unsampled one adds no byte', async () => {
     await sendWithTrace(a, 'sam', 'sampled', traceparent(true).header);
     await sendWithTrace(a, 'sam', 'unsampled', traceparent(false).header);
