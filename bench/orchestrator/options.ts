@@ -90,6 +90,7 @@ export function parseOptions(argv: readonly string[]): Options {
       'source-addresses': { type: 'string' },
       'quiet-wait': { type: 'string' },
       'send-rate': { type: 'string', default: 'off' },
+      'trace-ratio': { type: 'string' },
     },
   });
   const preset = values.preset;
@@ -121,6 +122,7 @@ export function parseOptions(argv: readonly string[]): Options {
     quietWaitSeconds: count('quiet-wait', values['quiet-wait'], p.quietWaitSeconds, 3600),
     profileDir: values.profile,
     sendRate: sendRateOption(values['send-rate']),
+    traceRatio: traceRatioOption(values['trace-ratio']),
   };
   return { preset, scenarios, systems: parseSystems(values.systems ?? p.systems.join(',')), settings, outDir: values.out, writeDoc: values['write-doc'] };
 }
@@ -129,4 +131,12 @@ export function parseOptions(argv: readonly string[]): Options {
 function sendRateOption(raw: string): 'off' | 'default' {
   if (raw === 'off' || raw === 'default') return raw;
   throw new Error(`Invalid --send-rate: expected off or default: current value '${raw}'`);
+}
+
+/** `--trace-ratio R`: switchboard traces R (0 to 1) of its sends to an OTLP sink; unset: tracing off. */
+function traceRatioOption(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const ratio = Number(raw);
+  if (!(ratio >= 0 && ratio <= 1)) throw new Error(`Invalid --trace-ratio: expected a number from 0 to 1: current value '${raw}'`);
+  return ratio;
 }

@@ -5,6 +5,7 @@ import { startChild, type Child } from '../lib/child-process.ts';
 import { listeningPort } from '../lib/contract.ts';
 import type { PhaseSpec } from '../lib/ipc.ts';
 import { totalRssKib } from '../lib/proc-stats.ts';
+import { startOtlpSink } from '../lib/otlp-sink.ts';
 import { startRedis } from '../lib/redis.ts';
 import { waitForQuiet } from '../lib/system-cpu.ts';
 import { LoadPool } from './load-pool.ts';
@@ -67,6 +68,16 @@ async function execute(
   const secret = randomBytes(32).toString('hex');
   const redis = await startRedis();
   cleanups.push(() => redis.stop());
+  const traced = settings.traceRatio !== undefined && name.startsWith('switchboard');
+  const sink = traced ? await startOtlpSink() : undefined;
+  if (sink !== undefined) {
+    cleanups.push(async () => {
+      process.stderr.write(`  tracing at ratio ${settings.traceRatio}: ${sink.counts.requests} exports, ${Math.round(sink.counts.bytes / 1024)} KiB to the sink\n`);
+      await sink.stop();
+    });
+  }
+  const tracingEnv: Record<string, string> =
+    sink === undefined ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_TRACES_SAMPLER_ARG: String(settings.traceRatio), OTEL_BSP_MAX_QUEUE_SIZE: '65536' };
 
   const nodes: Array<{ child: Child; port: number }> = [];
   cleanups.push(async () => void (await Promise.all(nodes.map((node) => node.child.stop()))));
@@ -83,6 +94,7 @@ async function execute(
         NODE_ID: `n${i}`,
         LOG_LEVEL: 'info',
         ...systemEnv(system.env, settings.sendRate),
+        ...tracingEnv,
       },
       ready: listeningPort,
       timeoutMs: 30_000,

@@ -49,6 +49,12 @@ export interface Settings {
    * own default, 10 a second per sender, burst 50: the configuration a deployment runs).
    */
   readonly sendRate: 'off' | 'default';
+  /**
+   * switchboard's OpenTelemetry tracing: the share of sends traced (the root sampler's ratio; the
+   * load's sends carry no traceparent), exported over OTLP/HTTP protobuf to a sink in this process;
+   * `undefined`: tracing off (no endpoint, the SDK not loaded).
+   */
+  readonly traceRatio: number | undefined;
 }
 
 /** What one measured phase produced, summed over nodes and load processes. */

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { asMessage } from '../domain/message.ts';
+import { asMessage, traceFieldsOf } from '../domain/message.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { hashSlot } from '../redis/hash-slot.ts';
 import { channels, keys } from '../redis/keys.ts';
@@ -100,10 +100,14 @@ export function createRedisBus(options: RedisBusOptions): Bus {
   });
 
   /** A send Redis did not take: counted by class, and logged once per interval per class. */
-  const sendFailed = (error: unknown) => {
+  const sendFailed = (error: unknown, traceparent: string | undefined) => {
     const fault = classifyRedisError(error);
     metrics?.sendFailures.inc({ class: fault });
-    faults.report(`send:${fault}`, { fault, err: describeError(error), advice: adviceFor(fault, variable) }, 'sendMessage failed in Redis: answered UNAVAILABLE');
+    faults.report(
+      `send:${fault}`,
+      { fault, err: describeError(error), advice: adviceFor(fault, variable), ...traceFieldsOf(traceparent) },
+      'sendMessage failed in Redis: answered UNAVAILABLE',
+    );
   };
 
   const unavailable = (what: string, error: unknown) => {
@@ -169,7 +173,7 @@ export function createRedisBus(options: RedisBusOptions): Bus {
         );
         if (reply === 'late') throw new Error('Redis ran it after the send timeout');
       } catch (error) {
-        sendFailed(error);
+        sendFailed(error, draft.traceparent);
         throw unavailable('send message', error);
       }
       if (reply.startsWith('rate:')) throw new SendRateRefusedError(Number(reply.slice('rate:'.length)));
@@ -181,7 +185,7 @@ export function createRedisBus(options: RedisBusOptions): Bus {
           await withDeadline(publisher.sbPublish(stream, published, message.id, channel, publish, draft.toUserId), deadline);
         } catch (error) {
           // Stored but not confirmed (or not yet out): a retry with the clientMessageId finishes it.
-          sendFailed(error);
+          sendFailed(error, draft.traceparent);
           throw unavailable('send message', error);
         }
       }

@@ -57,3 +57,11 @@ export function asMessage(value: unknown): Message | undefined {
 
 /** A W3C trace context `traceparent` of version 00 (lower-case hex, as the specification writes it). */
 export const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/u;
+
+/**
+ * A `traceparent`'s ids as log fields (`trace_id`, `span_id`), for a line about the step that carries
+ * it (a send that failed in Redis); nothing without one.
+ */
+export function traceFieldsOf(traceparent: string | undefined): { trace_id?: string; span_id?: string } {
+  return traceparent === undefined ? {} : { trace_id: traceparent.slice(3, 35), span_id: traceparent.slice(36, 52) };
+}

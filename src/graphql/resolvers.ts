@@ -2,6 +2,7 @@ import { DateTimeResolver } from 'graphql-scalars';
 import { BusUnavailableError, CursorExpiredError, SendRateRefusedError } from '../bus/bus.ts';
 import type { Message } from '../domain/message.ts';
 import type { MessageStream } from '../engine/message-stream.ts';
+import type { TraceScope } from '../tracing/tracing.ts';
 import { clientError } from './errors.ts';
 import type { GraphQLContext } from './context.ts';
 import { checkSendArguments, cursorArgument, pageSizeArgument } from './inputs.ts';
@@ -40,7 +41,7 @@ export async function subscribeToMessages(context: GraphQLContext, after: string
 }
 
 /** `sendMessage`: as the sender, within the rate limit, acknowledged by the bus. @throws UNAUTHENTICATED, BAD_USER_INPUT, RATE_LIMITED, UNAVAILABLE */
-async function sendMessage(args: MutationSendMessageArgs, context: GraphQLContext): Promise<Message> {
+async function sendMessage(args: MutationSendMessageArgs, context: GraphQLContext, scope?: TraceScope): Promise<Message> {
   const fromUserId = requireUser(context);
   const { services } = context;
   checkSendArguments(args, services.maxMessageBytes);
@@ -54,8 +55,12 @@ async function sendMessage(args: MutationSendMessageArgs, context: GraphQLContex
     const { tracing } = services;
     if (!tracing.enabled) return await services.bus.send(draft, key);
     // The Redis script's span; its traceparent travels in the message only when it is sampled.
-    return await tracing.client('switchboard redis send', { 'db.system': 'redis', 'db.operation': 'EVALSHA' }, (carry) =>
-      services.bus.send(carry === undefined ? draft : { ...draft, traceparent: carry }, key),
+    return await tracing.client(
+      scope,
+      'switchboard redis send',
+      { 'db.system': 'redis', 'db.operation': 'EVALSHA' },
+      (carry) => services.bus.send(carry === undefined ? draft : { ...draft, traceparent: carry }, key),
+      (message) => ({ 'messaging.message.id': message.id }),
     );
   } catch (error) {
     throw error instanceof SendRateRefusedError ? rateLimited(error.retryAfterMs) : busError('Cannot send message', error);
@@ -88,8 +93,8 @@ export const resolvers: Resolvers = {
     sendMessage: (_parent, args, context) =>
       context.services.metrics.sends.time(() =>
         context.services.tracing.enabled
-          ? context.services.tracing.server('switchboard sendMessage', context.traceparent, { 'graphql.operation.type': 'mutation', 'messaging.operation.type': 'send' }, () =>
-              sendMessage(args, context),
+          ? context.services.tracing.server('switchboard sendMessage', context.traceparent, { 'graphql.operation.type': 'mutation', 'messaging.operation.type': 'send' }, (scope) =>
+              sendMessage(args, context, scope),
             )
           : sendMessage(args, context),
       ),

@@ -18,7 +18,8 @@ import { errorMessage } from '../util/error-message.ts';
 import { createFaultLog } from '../util/fault-log.ts';
 import type { Logger } from '../util/logger.ts';
 import type { TracingConfig } from './config.ts';
-import type { SpanAttributes, Tracing } from './tracing.ts';
+import { runtimeInfo } from '../util/runtime-info.ts';
+import type { SpanAttributes, TraceScope, Tracing } from './tracing.ts';
 
 // Loaded only when tracing is configured (`create-tracing.ts` imports this module dynamically), so
 // a node without OTEL_EXPORTER_OTLP_ENDPOINT never loads the SDK.
@@ -81,7 +82,8 @@ export function createOtelTracing(options: OtelTracingOptions): Tracing {
     sampler: samplerOf(config),
     spanProcessors: [new BatchSpanProcessor(exporter, config.batch)],
   });
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  // The active span follows `await`s only where that is cheap; spans are parented explicitly anyway.
+  if (cheapAsyncContext()) context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   const propagator = new W3CTraceContextPropagator();
   propagation.setGlobalPropagator(propagator);
   const tracer = provider.getTracer('switchboard', options.version);
@@ -107,11 +109,17 @@ export function createOtelTracing(options: OtelTracingOptions): Tracing {
     enabled: true,
     server(name, traceparent, attributes, run) {
       const span = tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, remote(traceparent));
-      return within(span, run);
+      const scope: TraceScope = { parent: trace.setSpan(context.active(), span) };
+      return within(span, () => run(scope));
     },
-    client(name, attributes, run) {
-      const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes });
-      return within(span, () => run(carryOf(span)));
+    client(scope, name, attributes, run, describe) {
+      const parent = (scope?.parent as Context | undefined) ?? context.active();
+      const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent);
+      return within(span, async () => {
+        const result = await run(carryOf(span));
+        if (describe !== undefined) span.setAttributes(describe(result));
+        return result;
+      });
     },
     delivery(message, deliver) {
       const parent = remote(message.traceparent);
@@ -175,4 +183,15 @@ function outcomeOf(tally: DeliveryTally): string {
   if (tally.dropped > 0) return 'dropped';
   if (tally.buffered > 0) return 'buffered';
   return 'delivered';
+}
+
+/**
+ * Whether AsyncLocalStorage costs little here: Deno, and Node 24 and later (AsyncContextFrame). On
+ * Node 20 and 22 it turns on V8's promise hooks, which slowed every message by a quarter in the
+ * bench whatever the sampling ratio (BENCHMARKS.md, issue 23), so there the active span is not
+ * tracked across `await`s.
+ */
+function cheapAsyncContext(): boolean {
+  const { runtime, version } = runtimeInfo();
+  return runtime === 'deno' || Number(version.split('.')[0]) >= 24;
 }

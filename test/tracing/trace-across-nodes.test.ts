@@ -79,7 +79,7 @@ describe('one trace from a send on node a to the delivery on node b (standalone 
     const redisSend = spans.find((span) => span.name === 'switchboard redis send');
     const deliver = spans.find((span) => span.name === 'switchboard deliver');
     expect(send).toMatchObject({ parentSpanId: caller.spanId, resource: { 'service.instance.id': 'a', 'service.name': 'switchboard' }, format: 'json' });
-    expect(redisSend).toMatchObject({ parentSpanId: send?.spanId, resource: { 'service.instance.id': 'a' } });
+    expect(redisSend).toMatchObject({ parentSpanId: send?.spanId, resource: { 'service.instance.id': 'a' }, attributes: { 'messaging.message.id': id } });
     expect(deliver).toMatchObject({
       resource: { 'service.instance.id': 'b' },
       format: 'protobuf',
