@@ -208,6 +208,23 @@ describe('tracing: log lines, off, exporter down', () => {
     }
   });
 
+  it('OTEL_TRACES_SAMPLER_ARG=0: a send without a traceparent is not traced, one with a sampled traceparent is (parent-based)', async () => {
+    const node = await startNode({ REDIS_URL: redis.url, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_TRACES_SAMPLER_ARG: '0', ...OTEL_FAST });
+    try {
+      await sendWithTrace(node, 'zoe', 'no traceparent', undefined);
+      const caller = traceparent(true);
+      await sendWithTrace(node, 'zoe', 'sampled by the caller', caller.header);
+      await waitFor('the caller-sampled send span', () => receiver.spans.some((span) => span.traceId === caller.traceId && span.name === 'switchboard sendMessage'));
+      await new Promise((resolve) => setTimeout(resolve, 300)); // three more export periods
+      const sends = receiver.spans.filter((span) => span.name === 'switchboard sendMessage' && span.resource['service.instance.id'] === node.nodeId);
+      expect(sends.map((span) => span.traceId)).toEqual([caller.traceId]);
+      const entries = (await redis.client.xrange('sb:{u:zoe}:inbox', '-', '+')) as Array<[string, string[]]>;
+      expect(entries.map(([, fields]) => fields.includes('t'))).toEqual([false, true]);
+    } finally {
+      await node.stop();
+    }
+  });
+
   it("a line logged while a span is active carries its trace_id and span_id (a send that Redis does not answer)", async () => {
     const node = await startNode({ REDIS_URL: redis.url, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, ...OTEL_FAST, SEND_TIMEOUT_MS: '300' });
     try {
