@@ -55,9 +55,10 @@ const carryOf = (span: Span): string | undefined => {
 
 /**
  * Tracing with OpenTelemetry's JS SDK: spans batched (OTEL_BSP_*) to an OTLP/HTTP exporter,
- * protobuf or JSON; the active span follows async work through AsyncLocalStorage (Node, and Deno's
- * `node:async_hooks`), so log lines know it. An export that fails is one rate-limited log line
- * (per minute), and nothing else: sends and deliveries never wait on the exporter.
+ * protobuf or JSON, each parented explicitly (a {@link TraceScope}, a message's carry); where
+ * async context is cheap the active span also follows `await`s (AsyncLocalStorage), so every log
+ * line of a traced step knows it. An export that fails is one rate-limited log line (per minute),
+ * and nothing else: sends and deliveries never wait on the exporter.
  */
 export function createOtelTracing(options: OtelTracingOptions): Tracing {
   const { config, logger } = options;
@@ -121,9 +122,11 @@ export function createOtelTracing(options: OtelTracingOptions): Tracing {
       });
     },
     delivery(message, deliver) {
+      const tally: DeliveryTally = { sessions: 0, delivered: 0, buffered: 0, dropped: 0 };
+      // The carry is always a sampled one; a node whose own rule is always_off still records nothing.
+      if (!sampled(message.traceparent)) return deliver(tally);
       const parent = remote(message.traceparent);
       const span = tracer.startSpan('switchboard deliver', { kind: SpanKind.CONSUMER, attributes: messageAttributes(message) }, parent);
-      const tally: DeliveryTally = { sessions: 0, delivered: 0, buffered: 0, dropped: 0 };
       try {
         context.with(trace.setSpan(parent, span), () => deliver(tally));
         span.setAttributes({
