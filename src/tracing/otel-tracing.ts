@@ -26,6 +26,8 @@ export interface OtelTracingOptions {
 
 /** History reads link to at most this many senders' traces (a resume may read hundreds of messages). */
 const MAX_LINKS = 32;
+/** How long a stop waits for the last export (see shutdown). */
+const FINAL_FLUSH_MS = 2_000;
 
 /**
  * OTEL_TRACES_SAMPLER's decision, made before any span object exists, so the sends that are not
@@ -170,7 +172,21 @@ export function createOtelTracing(options: OtelTracingOptions): Tracing {
       return span === undefined ? undefined : { trace_id: span.traceId, span_id: span.spanId };
     },
     async shutdown() {
-      await provider.shutdown().catch((error: unknown) => logger.warn({ err: errorMessage(error) }, 'tracing: could not export the last spans'));
+      // The last export waits at most FINAL_FLUSH_MS: a collector that accepts and never answers
+      // would otherwise hold the stop for OTEL_EXPORTER_OTLP_TIMEOUT (10 s by default), as long
+      // as all of SHUTDOWN_TIMEOUT_MS.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const gaveUp = new Promise<'gave up'>((resolve) => {
+        timer = setTimeout(() => resolve('gave up'), FINAL_FLUSH_MS);
+      });
+      const flushed = provider.shutdown().then(
+        () => 'flushed' as const,
+        (error: unknown) => logger.warn({ err: errorMessage(error) }, 'tracing: could not export the last spans'),
+      );
+      if ((await Promise.race([flushed, gaveUp])) === 'gave up') {
+        logger.warn({ waitedMs: FINAL_FLUSH_MS }, 'tracing: the last spans were not exported in time; stopping without them');
+      }
+      clearTimeout(timer);
       context.disable();
     },
   };

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, MESSAGES, subscribeReady, subscribeInbox, type Inbox } from '../helpers/graphql-client.ts';
 import { startNode, type NodeProcess } from '../helpers/node-process.ts';
@@ -261,5 +262,24 @@ describe('tracing: log lines, off, exporter down', () => {
       await client.dispose();
       await node.stop();
     }
+  });
+
+  it('a collector that accepts and never answers does not hold the stop: the last export is given up after 2 s, exit 0', async () => {
+    const held: Socket[] = [];
+    const silent = createServer((socket) => void held.push(socket)); // reads nothing, answers nothing
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    // The exporter's own timeout stays at its default (10 s), longer than this stop may take; the
+    // spans wait in the batch until the stop flushes them.
+    const node = await startNode({ REDIS_URL: redis.url, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: '60000', SHUTDOWN_TIMEOUT_MS: '6000' });
+    try {
+      await sendWithTrace(node, 'xia', 'pending at the stop', traceparent(true).header);
+    } finally {
+      await node.stop();
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+    expect(node.exitCode).toBe(0);
+    expect(node.logs.map((line) => line['msg'])).toEqual(expect.arrayContaining(['tracing: the last spans were not exported in time; stopping without them', 'shut down']));
   });
 });
