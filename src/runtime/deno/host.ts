@@ -1,8 +1,8 @@
 import { handleProtocols } from 'graphql-ws';
-import { makeHandler, type Extra } from 'graphql-ws/use/deno';
 import type { App } from '../../app/create-app.ts';
 import type { CliProcess, Host } from '../../app/cli.ts';
 import { ConfigError } from '../../app/config.ts';
+import { useDenoGraphqlWs, type DenoSocketExtra } from './graphql-ws.ts';
 
 /**
  * The part of the `Deno` namespace this adapter uses. Declared here, not through `@types`-style
@@ -41,14 +41,20 @@ const IDLE_TIMEOUT_SECONDS = 12;
 const CLOSE_GRACE_MS = 1000;
 
 /**
- * Hosts `app` on `Deno.serve` (HTTP and SSE through the fetch handler) and `graphql-ws/use/deno`
- * (graphql-ws on the same path). The only place, with `main-deno.ts`, that knows it runs on Deno.
+ * Hosts `app` on `Deno.serve` (HTTP and SSE through the fetch handler) and `useDenoGraphqlWs`
+ * (graphql-ws on the same path, `graphql-ws.ts`). The only place, with `main-deno.ts`, that knows it runs on Deno.
  * @throws when the port cannot be bound (Deno's `AddrInUse`, `PermissionDenied`).
  */
 export async function serveDeno(app: App, options: { port: number; internal?: { port: number; host: string } }): Promise<Host> {
   const { serve, upgradeWebSocket } = deno();
-  const handleSocket = makeHandler(app.graphqlWs<Extra>());
   const sockets = new Set<WebSocket>();
+  const handleSocket = useDenoGraphqlWs(app.graphqlWs<DenoSocketExtra>(), {
+    // Deno has no maxPayload option: the size is checked here, with binary frames.
+    frameRefusal: (data) => app.sockets.frameRefusal(data),
+    internalError: (error) => app.sockets.internalError(error),
+    settled: () => app.sockets.settled(),
+    forget: (socket) => sockets.delete(socket),
+  });
   const streams = new StreamTracker();
   const server = serve(
     // onListen: Deno would otherwise print "Listening on …" to stdout, between our JSON log lines.
@@ -65,32 +71,16 @@ export async function serveDeno(app: App, options: { port: number; internal?: { 
       if (refusal !== undefined) return new Response(refusal.message, { status: refusal.status });
       const protocol = handleProtocols(request.headers.get('sec-websocket-protocol') ?? '');
       const { socket, response } = upgradeWebSocket(request, { idleTimeout: IDLE_TIMEOUT_SECONDS });
-      if (protocol !== false) {
-        response.headers.set('sec-websocket-protocol', protocol);
-        // Deno leaves a server socket's `protocol` empty even when one was negotiated (graphql-ws
-        // issue 587); graphql-ws reads it to decide on 4406.
-        Object.defineProperty(socket, 'protocol', { value: protocol });
-      }
+      // Deno leaves a server socket's `protocol` empty even when one was negotiated (graphql-ws
+      // issue 587): graphql-ws is handed the negotiated one, and decides on 4406 from it.
+      if (protocol !== false) response.headers.set('sec-websocket-protocol', protocol);
       sockets.add(socket);
-      socket.addEventListener('close', () => sockets.delete(socket));
-      const closed = app.sockets.opened();
-      socket.addEventListener('close', (event) => closed(event.code));
-      // Admission control: a refused socket is closed as soon as it opens, before graphql-ws sees it.
-      const admission = app.sockets.admit();
-      if (admission !== undefined) {
-        socket.addEventListener('open', () => socket.close(admission.code, admission.reason), { once: true });
-        return response;
-      }
-      settleOnAck(socket, () => app.sockets.settled());
-      // Registered before graphql-ws's own handler (it sets `onmessage` on open), so a refused frame
-      // (binary, or over MAX_PAYLOAD_BYTES: Deno has no maxPayload option) never reaches it.
-      socket.addEventListener('message', (event) => {
-        const frame = app.sockets.frameRefusal(event.data);
-        if (frame === undefined) return;
-        event.stopImmediatePropagation();
-        socket.close(frame.code, frame.reason);
+      handleSocket(socket, {
+        protocol: protocol === false ? '' : protocol,
+        closed: app.sockets.opened(),
+        // Admission control: a refused socket is closed as soon as it opens, before graphql-ws sees it.
+        refusal: app.sockets.admit(),
       });
-      handleSocket(socket);
       return response;
     },
   );
@@ -130,25 +120,6 @@ function infoOf(info: { readonly remoteAddr: { readonly hostname?: string } }, i
 /** The host's RSS, for the cluster status heartbeat (prom-client reads 0 on Deno: no /proc permission). */
 export function denoRss(): number {
   return deno().memoryUsage().rss;
-}
-
-/** How graphql-ws's `connection_ack` frame begins (`stringifyMessage` writes `type` first). */
-const ACK_PREFIX = '{"type":"connection_ack"';
-
-/** Calls `settled` once: when `socket` sends graphql-ws's `connection_ack`, or closes first. */
-function settleOnAck(socket: WebSocket, settled: () => void): void {
-  let handshaking = true;
-  const settle = () => {
-    if (!handshaking) return;
-    handshaking = false;
-    settled();
-  };
-  const send = socket.send.bind(socket);
-  socket.send = (data) => {
-    if (handshaking && typeof data === 'string' && data.startsWith(ACK_PREFIX)) settle();
-    send(data);
-  };
-  socket.addEventListener('close', settle, { once: true });
 }
 
 /** Media types of responses that stay open until the subscription ends (GraphQL over SSE, multipart). */
