@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { compileProject } from './helpers/compile.ts';
 
 /**
  * Integration tests run the real service as separate processes, so compile it once first; the
@@ -6,6 +6,6 @@ import { execFileSync } from 'node:child_process';
  * `npm test` has bundled web/dist before vitest starts.
  */
 export default function setup(): void {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-  execFileSync('npx', ['tsc', '-p', 'client/tsconfig.json'], { stdio: 'inherit' });
+  compileProject('tsconfig.build.json');
+  compileProject('client/tsconfig.json');
 }

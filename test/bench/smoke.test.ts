@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SMOKE_SYSTEMS } from '../../bench/orchestrator/systems.ts';
 import type { Report } from '../../bench/orchestrator/types.ts';
+import { compileProject } from '../helpers/compile.ts';
 
 // The benchmark's smoke preset (`npm run bench:smoke`), as CI runs it: real redis-server, node
 // processes of every system and load processes, a few hundred users for a few seconds. It checks that
@@ -17,7 +18,7 @@ let out: string;
 
 beforeAll(() => {
   // src/ is compiled by the global setup; the suite compiles to bench/dist.
-  execFileSync('npx', ['tsc', '-p', 'bench/tsconfig.json'], { stdio: 'inherit' });
+  compileProject('bench/tsconfig.json');
   out = mkdtempSync(join(tmpdir(), 'switchboard-bench-smoke-'));
 }, 120_000);
 

@@ -1,7 +1,8 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ScenarioResult } from '../../bench/storm/scenarios.ts';
+import { compileProject } from '../helpers/compile.ts';
 
 // The reconnect storm (`npm run test:storm`) at CI size: real node processes (dist/main.js), a
 // private redis-server, two load processes of real graphql-ws sockets. 1,000 users lose their node —
@@ -41,7 +42,7 @@ function expectNothingLostOrDoubled(result: ScenarioResult, moved: number): void
 
 beforeAll(() => {
   // src/ is compiled by the global setup; the harness compiles to bench/dist.
-  execFileSync('npx', ['tsc', '-p', 'bench/storm/tsconfig.json'], { stdio: 'inherit' });
+  compileProject('bench/storm/tsconfig.json');
 }, 120_000);
 
 describe('reconnect storm, CI size', () => {
