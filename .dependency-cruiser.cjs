@@ -2,6 +2,16 @@
 // Each folder of src/ may import only the folders listed for it (and itself); a violation fails with
 // the rule's name, `<folder>-imports-inward`. Keep this table and the one in ARCHITECTURE.md equal.
 
+// dependency-cruiser reads .ts files through the `typescript` package's JS API. TypeScript 7.0 ships
+// none (the type checks use its native tsc, `@typescript/native`); with it installed as `typescript`
+// the cruise would find 0 modules and pass, so fail instead.
+const TYPESCRIPT_VERSION = require('typescript/package.json').version;
+if (Number(TYPESCRIPT_VERSION.split('.')[0]) >= 7) {
+  throw new Error(
+    `Cannot check the layers: dependency-cruiser needs the typescript package's JS API, which TypeScript 7.0 lacks: current version ${TYPESCRIPT_VERSION}`,
+  );
+}
+
 /** Folder → the folders it may import. Everything imports `domain` and `util`. */
 const LAYERS = {
   domain: [],
