@@ -3,7 +3,7 @@
 // the rule's name, `<folder>-imports-inward`. Keep this table and the one in ARCHITECTURE.md equal.
 
 // dependency-cruiser reads .ts files through the `typescript` package's JS API. TypeScript 7.0 ships
-// none (the type checks use its native tsc, `@typescript/native`); with it installed as `typescript`
+// none (the type checks use its native tsc, `typescript7`); with it installed as `typescript`
 // the cruise would find 0 modules and pass, so fail instead.
 const TYPESCRIPT_VERSION = require('typescript/package.json').version;
 if (Number(TYPESCRIPT_VERSION.split('.')[0]) >= 7) {

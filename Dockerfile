@@ -23,7 +23,7 @@ COPY client/src ./client/src
 COPY web ./web
 COPY scripts/bundle-web.mjs ./scripts/
 COPY src ./src
-RUN node scripts/bundle-web.mjs && node node_modules/@typescript/native/bin/tsc -p tsconfig.build.json
+RUN node scripts/bundle-web.mjs && node node_modules/typescript7/bin/tsc -p tsconfig.build.json
 
 FROM node:${NODE_VERSION}-bookworm-slim
 ENV NODE_ENV=production \
