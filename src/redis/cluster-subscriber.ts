@@ -1,6 +1,7 @@
-import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../util/logger.ts';
 import type { ChannelListener, ChannelSubscriber, GapEvents } from './channel-subscriber.ts';
+import type { ServerOptions } from './connection.ts';
 import { describeError, RedisUnavailableError } from './faults.ts';
 import { hashSlot } from './hash-slot.ts';
 import { MovedError, ShardConnection } from './shard-connection.ts';
@@ -18,7 +19,7 @@ export interface ClusterSubscriberOptions {
    */
   readonly mode: 'sharded' | 'classic';
   /** Options for each per-primary connection (`serverOptions`). */
-  readonly server: RedisOptions;
+  readonly server: ServerOptions;
   readonly gaps: GapEvents;
   readonly logger: Logger;
   /** Called with each connection this subscriber opens (for error and reconnect metrics). */

@@ -10,6 +10,13 @@ export function isCluster(connection: RedisConnection): connection is Cluster {
   return connection instanceof Cluster;
 }
 
+/**
+ * The options of one server connection. `replyMapping` is left out: ioredis 6's constructors take
+ * `{ replyMapping?: mode }`, which (with `exactOptionalPropertyTypes`) refuses `RedisOptions`' own
+ * `replyMapping?: mode | undefined`; on RESP2 (`protocol: 2` below) there is nothing to map.
+ */
+export type ServerOptions = Omit<RedisOptions, 'replyMapping'>;
+
 export interface RedisConnectionOptions {
   /** Shown by CLIENT LIST on the server (`CLIENT SETNAME`). */
   readonly name: string;
@@ -24,8 +31,12 @@ export interface RedisConnectionOptions {
  * that reached Redis before the link broke may have been applied: clients retry with their
  * clientMessageId.) Connections start on `connect()`.
  */
-export function serverOptions(options: RedisConnectionOptions): RedisOptions {
+export function serverOptions(options: RedisConnectionOptions): ServerOptions {
   return {
+    // RESP2, ioredis 5's protocol: nothing here uses RESP3's types, and with ioredis 6's default (RESP3,
+    // a HELLO 3 first) a refused password reads "NOAUTH HELLO must be called with the client already
+    // authenticated, …" instead of Redis' plain "NOAUTH Authentication required.".
+    protocol: 2,
     enableOfflineQueue: false,
     autoResendUnfulfilledCommands: false,
     commandTimeout: options.commandTimeoutMs,
@@ -88,7 +99,7 @@ export function createRedisConnection(target: RedisTarget, options: RedisConnect
   }
 }
 
-function clusterOptions(server: RedisOptions): ClusterOptions {
+function clusterOptions(server: ServerOptions): Omit<ClusterOptions, 'redisOptions'> & { readonly redisOptions: ServerOptions } {
   return {
     redisOptions: server,
     enableOfflineQueue: false,

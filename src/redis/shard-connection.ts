@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis } from 'ioredis';
+import type { ServerOptions } from './connection.ts';
 
 /** The server answered a (S)SUBSCRIBE with MOVED: the slot map is out of date. */
 export class MovedError extends Error {
@@ -38,7 +39,7 @@ export class ShardConnection {
   readonly #sharded: boolean;
   readonly #timeoutMs: number;
 
-  constructor(key: string, options: { server: RedisOptions; sharded: boolean; hooks: ShardConnectionHooks }) {
+  constructor(key: string, options: { server: ServerOptions; sharded: boolean; hooks: ShardConnectionHooks }) {
     const { hooks } = options;
     const separator = key.lastIndexOf(':');
     this.key = key;

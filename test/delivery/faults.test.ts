@@ -130,7 +130,7 @@ describe('failures become "reconnect and resume"', () => {
       count: 500,
       concurrency: 4,
       onProgress: async (n) => {
-        if (n === 150) await redis.client.client('KILL', 'TYPE', 'pubsub');
+        if (n === 150) await redis.client.client('KILL', 'TYPE', 'PUBSUB');
       },
     });
     await expectExactlyOnceInOrder(sent, inboxes);

@@ -148,7 +148,7 @@ export async function startRedisSentinels(options: { aof?: boolean } = {}): Prom
         return next;
       },
       async killSubscribers() {
-        for (const sentinel of sentinels) await sentinel.client('KILL', 'TYPE', 'pubsub');
+        for (const sentinel of sentinels) await sentinel.client('KILL', 'TYPE', 'PUBSUB');
       },
       stop,
     };
