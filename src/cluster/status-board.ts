@@ -7,16 +7,8 @@ import { intervalFigures } from './interval-figures.ts';
 import type { NodeSample, NodeStatus } from './node-status.ts';
 
 /** What the node reports of itself at each heartbeat (app/create-app.ts gathers it). */
-interface LocalReading {
+interface LocalReading extends Pick<NodeStatus, 'connections' | 'users' | 'subscriptions' | 'sseStreams' | 'ready' | 'draining' | 'admission' | 'redis'> {
   readonly figures: NodeFigures;
-  readonly connections: number;
-  readonly users: number;
-  readonly subscriptions: number;
-  readonly sseStreams: number;
-  readonly ready: boolean;
-  readonly draining: boolean;
-  readonly admission: NodeStatus['admission'];
-  readonly redis: NodeStatus['redis'];
   /** The runtime's own RSS reading, when the host gives one (else the metrics' figure). */
   readonly rssBytes: number | undefined;
   /** The host's event-loop delay p99 over the interval, when it measures one (else the heartbeat timer's lateness). */

@@ -92,7 +92,10 @@ describe('cluster status and admin API: three nodes on one Redis', () => {
     await waitFor('every session of dana to close', () => dana.every((socket) => socket.closeCode() !== undefined));
     expect(dana.map((socket) => socket.closeCode())).toEqual([4604, 4604, 4604]);
     expect(bystander.closeCode()).toBeUndefined();
-    const action = (a.logs as Array<Record<string, unknown>>).concat(b.logs).find((line) => line['msg'] === 'admin action' && line['method'] === 'POST');
+    // The line reaches this process through the node's stdout, which may come after the HTTP answer.
+    const action = await waitFor('the admin action logged', () =>
+      (a.logs as Array<Record<string, unknown>>).concat(b.logs).find((line) => line['msg'] === 'admin action' && line['method'] === 'POST'),
+    );
     expect(action).toMatchObject({ who: '127.0.0.1', path: '/admin/api/users/dana/disconnect', closed: 3 });
   });
 

@@ -124,7 +124,7 @@ describe('Dockerfile', () => {
   });
 
   it("bundles the pages' scripts in the build stage and ships them beside dist/ (dist/main.js imports ../web/dist/bundles.js)", () => {
-    expect(dockerfile).toMatch(/^RUN node scripts\/bundle-web\.mjs && node node_modules\/@typescript\/native\/bin\/tsc -p tsconfig\.build\.json$/m);
+    expect(dockerfile).toMatch(/^RUN node scripts\/bundle-web\.mjs && node node_modules\/typescript7\/bin\/tsc -p tsconfig\.build\.json$/m);
     expect(dockerfile).toMatch(/^COPY --from=build \/app\/web\/dist \.\/web\/dist$/m);
   });
 
