@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { track } from './children.ts';
 import { serviceCommand, type Runtime } from './node-process.ts';
@@ -6,6 +6,8 @@ import { TEST_JWT_SECRET } from './tokens.ts';
 import { waitFor } from './wait-for.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** setpriv's arguments that run a command as nobody. */
+const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
 
 /** One JSON log line of the service. */
 export type LogLine = Record<string, unknown> & { msg?: unknown; level?: unknown };
@@ -38,8 +40,9 @@ export interface RunOptions {
 /** Starts the service with `env` (JWT_SECRET defaults to the test secret, PORT to 0). */
 export function runService(env: Record<string, string | undefined>, options: RunOptions = {}): ServiceRun {
   const service = serviceCommand(options.runtime);
+  if (options.asNobody === true) assertReadableByNobody();
   const [command, args] = options.asNobody
-    ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', service.command, ...service.args]]
+    ? ['setpriv', [...NOBODY, service.command, ...service.args]]
     : [service.command, service.args];
   const child = track(
     spawn(command, args, {
@@ -106,4 +109,15 @@ export const STACK_FRAME = /^\s+at .+(:\d+:\d+\)?|\(native\)|<anonymous>\)?)$/mu
 /** The lines whose `msg` `match` accepts, for "logged once" assertions. */
 export function linesWith(logs: readonly LogLine[], match: (msg: string) => boolean): LogLine[] {
   return logs.filter((entry) => typeof entry.msg === 'string' && match(entry.msg));
+}
+
+/**
+ * A checkout under a directory only its owner may enter (mktemp -d makes them 0700) cannot be run
+ * as nobody: the service would exit before its first line. Say so instead of failing on no line.
+ */
+function assertReadableByNobody(): void {
+  const probe = spawnSync('setpriv', [...NOBODY, 'test', '-r', `${ROOT}package.json`]);
+  if (probe.status !== 0) {
+    throw new Error(`Cannot run the service as nobody: ${ROOT} is not readable by other users (every directory above it needs o+x): clone it under a directory with mode 755`);
+  }
 }
