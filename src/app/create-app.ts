@@ -1,5 +1,4 @@
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import type { ServerOptions } from 'graphql-ws';
 import type { Plugin } from 'graphql-yoga';
 import { useDevTokenRoute } from '../auth/dev-token.ts';
 import { withVerificationCache } from '../auth/verification-cache.ts';
@@ -33,7 +32,8 @@ import { useAdminRoutes } from '../transport/http/admin-routes.ts';
 import { useDemoPage } from '../transport/http/demo-page.ts';
 import { wrongListener } from '../transport/http/internal-routes.ts';
 import type { WebAssets } from '../transport/http/web-assets.ts';
-import { createGraphqlWsOptions, type SocketExtra } from '../transport/ws/graphql-ws-options.ts';
+import { createSocketProtocol, type HeldSocket } from '../transport/ws/socket-rules.ts';
+import type { GraphqlWsProtocol } from '../transport/ws/protocol-server.ts';
 import { useOperationsRoutes } from '../transport/http/operations-routes.ts';
 import { GraphqlPost, headOf, toResponse } from '../transport/http/graphql-post.ts';
 import { createYogaServer, GRAPHQL_PATH, type RequestInfo } from '../graphql/yoga.ts';
@@ -73,8 +73,8 @@ export interface App {
   readonly graphqlPost: GraphqlPost;
   /** The path that serves GraphQL and accepts graphql-ws upgrades. */
   readonly path: string;
-  /** Options for a graphql-ws server (`graphql-ws/use/ws`, `graphql-ws/use/deno`). */
-  graphqlWs<E extends SocketExtra>(): ServerOptions<Record<string, unknown> | undefined, E>;
+  /** The graphql-ws protocol server with the service's socket rules, for a runtime to feed its sockets to (`transport/ws/protocol-server.ts`). */
+  graphqlWs<R extends HeldSocket>(): GraphqlWsProtocol<R>;
   /** What the runtime checks on WebSocket upgrades and frames, before graphql-ws (SECURITY.md). */
   readonly sockets: SocketGate;
   readonly services: Services;
@@ -239,6 +239,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       ...(development ? [useDevTokenRoute(now)] : []),
     ],
   });
+  const socketInternalError = (error: unknown) => logger.error({ err: errorMessage(error) }, 'websocket internal error');
   const graphqlPost = new GraphqlPost({
     yoga,
     path: GRAPHQL_PATH,
@@ -263,7 +264,19 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     },
     graphqlPost,
     path: GRAPHQL_PATH,
-    graphqlWs: () => createGraphqlWsOptions({ yoga, verify, logger, metrics, security, limits: connectionLimits, presence, sessions: cluster.sessions, tracing }),
+    graphqlWs: () =>
+      createSocketProtocol({
+        yoga,
+        verify,
+        logger,
+        metrics,
+        security,
+        limits: connectionLimits,
+        presence,
+        sessions: cluster.sessions,
+        tracing,
+        internalError: socketInternalError,
+      }),
     sockets: {
       maxPayloadBytes: security.maxPayloadBytes,
       refusal(origin) {
@@ -292,7 +305,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       },
       settled: () => admission.settle(),
       frameRefusal: (data) => frameRefusal(data, security.maxPayloadBytes),
-      internalError: (error) => logger.error({ err: errorMessage(error) }, 'websocket internal error'),
+      internalError: socketInternalError,
     },
     services,
     async start(options) {

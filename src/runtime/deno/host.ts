@@ -2,7 +2,7 @@ import { handleProtocols } from 'graphql-ws';
 import type { App } from '../../app/create-app.ts';
 import type { CliProcess, Host } from '../../app/cli.ts';
 import { ConfigError } from '../../app/config.ts';
-import { useDenoGraphqlWs, type DenoSocketExtra } from './graphql-ws.ts';
+import { useDenoGraphqlWs } from './graphql-ws.ts';
 
 /**
  * The part of the `Deno` namespace this adapter uses. Declared here, not through `@types`-style
@@ -42,13 +42,13 @@ const CLOSE_GRACE_MS = 1000;
 
 /**
  * Hosts `app` on `Deno.serve` (HTTP and SSE through the fetch handler) and `useDenoGraphqlWs`
- * (graphql-ws on the same path, `graphql-ws.ts`). The only place, with `main-deno.ts`, that knows it runs on Deno.
+ * (the graphql-ws protocol on the same path, `graphql-ws.ts`). The only place, with `main-deno.ts`, that knows it runs on Deno.
  * @throws when the port cannot be bound (Deno's `AddrInUse`, `PermissionDenied`).
  */
 export async function serveDeno(app: App, options: { port: number; internal?: { port: number; host: string } }): Promise<Host> {
   const { serve, upgradeWebSocket } = deno();
   const sockets = new Set<WebSocket>();
-  const handleSocket = useDenoGraphqlWs(app.graphqlWs<DenoSocketExtra>(), {
+  const handleSocket = useDenoGraphqlWs(app.graphqlWs<WebSocket>(), {
     // Deno has no maxPayload option: the size is checked here, with binary frames.
     frameRefusal: (data) => app.sockets.frameRefusal(data),
     internalError: (error) => app.sockets.internalError(error),
@@ -64,7 +64,7 @@ export async function serveDeno(app: App, options: { port: number; internal?: { 
         return streams.track(await app.fetch(request, infoOf(info, false)));
       }
       // Negotiated like `ws` does on Node (graphql-ws's own `handleProtocols`): with the protocol
-      // offered, the handshake answers it; without, the socket opens and graphql-ws closes it with
+      // offered, the handshake answers it; without, the socket opens and the protocol server closes it with
       // 4406. Deno's `protocol` upgrade option is not used: it splits the offer on ", " only, so the
       // offer "chat,graphql-transport-ws" (how `ws` clients send it) fails the upgrade with a 500.
       const refusal = app.sockets.refusal(request.headers.get('origin'));
@@ -72,13 +72,13 @@ export async function serveDeno(app: App, options: { port: number; internal?: { 
       const protocol = handleProtocols(request.headers.get('sec-websocket-protocol') ?? '');
       const { socket, response } = upgradeWebSocket(request, { idleTimeout: IDLE_TIMEOUT_SECONDS });
       // Deno leaves a server socket's `protocol` empty even when one was negotiated (graphql-ws
-      // issue 587): graphql-ws is handed the negotiated one, and decides on 4406 from it.
+      // issue 587): the protocol server is handed the negotiated one, and decides on 4406 from it.
       if (protocol !== false) response.headers.set('sec-websocket-protocol', protocol);
       sockets.add(socket);
       handleSocket(socket, {
         protocol: protocol === false ? '' : protocol,
         closed: app.sockets.opened(),
-        // Admission control: a refused socket is closed as soon as it opens, before graphql-ws sees it.
+        // Admission control: a refused socket is closed as soon as it opens, before the protocol server sees it.
         refusal: app.sockets.admit(),
       });
       return response;

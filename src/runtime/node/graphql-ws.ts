@@ -1,17 +1,13 @@
-import { CloseCode, makeServer, type ServerOptions } from 'graphql-ws';
+import { CloseCode } from 'graphql-ws';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
-
-/** graphql-ws's `extra` on Node: the socket alone. */
-export interface NodeSocketExtra {
-  readonly socket: WebSocket;
-}
+import type { GraphqlWsProtocol, ProtocolSocket } from '../../transport/ws/protocol-server.ts';
 
 export interface NodeGraphqlWsHooks {
-  /** Why a frame must not reach graphql-ws (the socket closes with that code and reason), or `undefined`. */
+  /** Why a frame must not reach the protocol server (the socket closes with that code and reason), or `undefined`. */
   frameRefusal(data: RawData, isBinary: boolean): { code: number; reason: string } | undefined;
-  /** A socket failed, or a graphql-ws hook threw: reported once; the socket closes with 4500. */
+  /** A socket failed: reported once; the socket closes with 4500. */
   internalError(error: unknown): void;
-  /** Admission control (`SocketGate.admit`): a refusal closes the socket before graphql-ws sees it. */
+  /** Admission control (`SocketGate.admit`): a refusal closes the socket before the protocol server sees it. */
   admit?(): { code: number; reason: string } | undefined;
   /** An admitted socket's handshake ended (`connection_ack` sent, or the socket closed): once per admitted socket. */
   settled?(): void;
@@ -27,25 +23,21 @@ const KEEP_ALIVE_MS = 12_000;
  */
 const KEEP_ALIVE_TICK_MS = 50;
 const INTERNAL_ERROR_REASON = 'Internal server error';
-/** How graphql-ws's `connection_ack` frame begins (`stringifyMessage` writes `type` first). */
-const ACK_PREFIX = '{"type":"connection_ack"';
 
 /**
- * Serves graphql-ws on `sockets`, the role of `graphql-ws/use/ws` over the same protocol core
- * (`makeServer`), keeping less per socket: `extra` carries the socket only (use/ws also keeps the
- * upgrade request, about 1.3 KB, for the socket's whole life); frames reach graphql-ws as strings (a
- * frame's Buffer stays referenced while its message is handled, which for a subscription is until it
- * ends); and one keep-alive timer serves every socket (use/ws arms an interval per socket). As with
- * use/ws, each socket is pinged every `keepAliveMs` and terminated when a ping is not answered
- * within that time.
+ * Serves the graphql-ws protocol (`transport/ws/protocol-server.ts`) on `sockets`, in the role of
+ * `graphql-ws/use/ws`, keeping less per socket: one {@link NodeSocket} is the session's view of it;
+ * frames reach the session as strings (a frame's Buffer would stay referenced while its message is
+ * handled, which for a subscription is until it ends); and one keep-alive timer serves every socket
+ * (use/ws arms an interval per socket). As with use/ws, each socket is pinged every `keepAliveMs` and
+ * terminated when a ping is not answered within that time.
  * `sockets` must negotiate the protocol with graphql-ws's `handleProtocols`.
  */
 export function useGraphqlWs(
-  options: ServerOptions<Record<string, unknown> | undefined, NodeSocketExtra>,
+  protocol: GraphqlWsProtocol<WebSocket>,
   sockets: WebSocketServer,
   hooks: NodeGraphqlWsHooks,
 ): { dispose(): Promise<void> } {
-  const server = makeServer(options);
   const internalError = (socket: WebSocket, error: unknown) => {
     hooks.internalError(error);
     socket.close(CloseCode.InternalServerError, INTERNAL_ERROR_REASON);
@@ -90,40 +82,21 @@ export function useGraphqlWs(
     socket.on('error', (error) => internalError(socket, error));
     const refusal = hooks.admit?.();
     if (refusal !== undefined) return socket.close(refusal.code, refusal.reason);
-    let handshaking = true;
-    const settle = () => {
-      if (!handshaking) return;
-      handshaking = false;
-      hooks.settled?.();
-    };
     const group = groups[dealt++ % groupCount];
     group?.add(socket);
     socket.on('pong', answered);
-    let receive: ((data: string) => Promise<void>) | undefined;
-    const closed = server.opened(
-      {
-        protocol: socket.protocol,
-        send: (data) =>
-          new Promise<void>((resolve, reject) => {
-            if (handshaking && data.startsWith(ACK_PREFIX)) settle();
-            if (socket.readyState !== socket.OPEN) return resolve();
-            socket.send(data, (error) => (error ? reject(error) : resolve()));
-          }),
-        close: (code, reason) => socket.close(code, reason),
-        onMessage: (handle) => void (receive = handle),
-      },
-      { socket },
-    );
+    const view = new NodeSocket(socket, hooks);
+    const session = protocol.open(view, socket);
     socket.on('message', (data: RawData, isBinary: boolean) => {
       const refusal = hooks.frameRefusal(data, isBinary);
       if (refusal !== undefined) return socket.close(refusal.code, refusal.reason);
-      receive?.(String(data)).catch((error: unknown) => internalError(socket, error));
+      session.receive(String(data));
     });
     socket.on('close', (code: number, reason: Buffer) => {
-      settle();
+      view.settle();
       group?.delete(socket);
       unanswered.delete(socket);
-      closed(code, String(reason)).catch((error: unknown) => hooks.internalError(error));
+      session.closed(code, String(reason));
     });
   });
 
@@ -135,4 +108,39 @@ export function useGraphqlWs(
       await new Promise<void>((resolve, reject) => sockets.close((error) => (error ? reject(error) : resolve())));
     },
   };
+}
+
+/** A ws socket as the protocol server sees it; it settles the admitted socket's handshake once. */
+class NodeSocket implements ProtocolSocket {
+  readonly #socket: WebSocket;
+  readonly #hooks: NodeGraphqlWsHooks;
+  #handshaking = true;
+
+  constructor(socket: WebSocket, hooks: NodeGraphqlWsHooks) {
+    this.#socket = socket;
+    this.#hooks = hooks;
+  }
+
+  get protocol(): string {
+    return this.#socket.protocol;
+  }
+
+  send(data: string): void {
+    if (this.#socket.readyState === this.#socket.OPEN) this.#socket.send(data);
+  }
+
+  close(code: number, reason: string): void {
+    this.#socket.close(code, reason);
+  }
+
+  acknowledged(): void {
+    this.settle();
+  }
+
+  /** The handshake is over (acknowledged, or the socket closed): admission control's count, once. */
+  settle(): void {
+    if (!this.#handshaking) return;
+    this.#handshaking = false;
+    this.#hooks.settled?.();
+  }
 }

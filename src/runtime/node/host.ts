@@ -6,7 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { App } from '../../app/create-app.ts';
 import type { Host } from '../../app/cli.ts';
 import type { PostHead } from '../../transport/http/graphql-post.ts';
-import { useGraphqlWs, type NodeSocketExtra } from './graphql-ws.ts';
+import { useGraphqlWs } from './graphql-ws.ts';
 import { listenShared } from './listen.ts';
 import { UpgradePacer } from './upgrade-pacer.ts';
 
@@ -121,8 +121,8 @@ export async function serveNode(app: App, options: { port: number; host?: string
       else done(false, refusal.status, refusal.message);
     },
   });
-  // ws would hand binary frames to graphql-ws as text; Deno's adapter would not, so both refuse them.
-  const graphqlWs = useGraphqlWs(app.graphqlWs<NodeSocketExtra>(), sockets, {
+  // ws would hand binary frames to the protocol server as text; Deno's would not, so both refuse them.
+  const graphqlWs = useGraphqlWs(app.graphqlWs<WebSocket>(), sockets, {
     frameRefusal: (data, isBinary) => (isBinary ? app.sockets.frameRefusal(data) : undefined),
     internalError: (error) => app.sockets.internalError(error),
     admit: () => app.sockets.admit(),

@@ -4,6 +4,7 @@ import { GRAPHQL_TRANSPORT_WS_PROTOCOL, handleProtocols } from 'graphql-ws';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { useGraphqlWs } from '../../../src/runtime/node/graphql-ws.ts';
+import { createProtocol } from '../../../src/transport/ws/protocol-server.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
 const KEEP_ALIVE_MS = 240;
@@ -17,7 +18,16 @@ async function serve(): Promise<{ url: string; errors: unknown[] }> {
   const server: Server = createServer();
   const sockets = new WebSocketServer({ server, handleProtocols });
   const errors: unknown[] = [];
-  const graphqlWs = useGraphqlWs({ onConnect: () => true }, sockets, {
+  const protocol = createProtocol<WebSocket, true>({
+    initTimeoutMs: 3_000,
+    connect: async () => ({ connection: true, ready: Promise.resolve() }),
+    subscribe: async () => ({ data: null }),
+    beforeNext() {},
+    disconnected() {},
+    closed() {},
+    internalError: (error) => errors.push(error),
+  });
+  const graphqlWs = useGraphqlWs(protocol, sockets, {
     frameRefusal: (_data, isBinary) => (isBinary ? { code: 4400, reason: 'Binary frames are not accepted' } : undefined),
     internalError: (error) => errors.push(error),
     keepAliveMs: KEEP_ALIVE_MS,
@@ -57,7 +67,7 @@ describe('graphql-ws on Node (runtime/node-graphql-ws.ts)', () => {
     expect(errors).toEqual([]);
   });
 
-  it('closes with the refusal of a refused frame, before graphql-ws sees it', async () => {
+  it('closes with the refusal of a refused frame, before the protocol server sees it', async () => {
     const { url } = await serve();
     const client = await connect(url, { autoPong: true });
     client.socket.send(Buffer.from('{"type":"ping"}'), { binary: true });

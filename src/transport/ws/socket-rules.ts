@@ -1,5 +1,4 @@
-import { getOperationAST, GraphQLError, type ExecutionArgs } from 'graphql';
-import type { ServerOptions } from 'graphql-ws';
+import { getOperationAST, GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql';
 import { maskError } from 'graphql-yoga';
 import { AuthError, bearerToken, type VerifyToken, type Viewer } from '../../auth/verifier.ts';
 import type { ErrorCode } from '../../domain/error-codes.ts';
@@ -14,11 +13,12 @@ import { CloseCode } from '../../domain/close-codes.ts';
 import type { SecurityConfig } from '../../limits/config.ts';
 import type { ConnectionLimits } from '../../limits/connection-limits.ts';
 import type { GraphQLContext } from '../../graphql/context.ts';
-import { EventPlans, type EventPlan, type MaskError } from './event-plan.ts';
+import { EventPlans, type MaskError } from './event-plan.ts';
+import { createProtocol, type GraphqlWsProtocol, type Outcome } from './protocol-server.ts';
 import { UNEXPECTED_ERROR_MESSAGE, type SocketContext, type Yoga } from '../../graphql/yoga.ts';
 import { subscribePushed, type PushSocket } from './pushed-subscription.ts';
 
-export interface GraphqlWsOptions {
+export interface SocketRulesOptions {
   readonly yoga: Yoga;
   readonly verify: VerifyToken;
   readonly logger: Logger;
@@ -31,23 +31,14 @@ export interface GraphqlWsOptions {
   readonly sessions: LocalSessions;
   /** A connection's open and close become span events when tracing is on. */
   readonly tracing: Tracing;
+  /** A rule threw: reported once (the protocol server closes the socket with 4500). */
+  readonly internalError: (error: unknown) => void;
 }
 
-/** What graphql-ws's `extra` must carry on every runtime: the socket (ws on Node, WebSocket on Deno). */
-export interface SocketExtra {
-  readonly socket: PushSocket & {
-    close(code: number, reason: string): void;
-  };
-}
-
-type Executor = (args: ExecutionArgs) => ReturnType<NonNullable<ServerOptions['execute']>>;
-/** What an operation's `rootValue` carries from `onSubscribe` to `execute`/`subscribe`. */
-interface Root {
-  readonly execute: Executor;
-  readonly subscribe: Executor;
-  /** Set for a `messageReceived` subscription delivered by push. */
-  readonly push?: { readonly plan: EventPlan; readonly id: string; readonly connection: Connection } | undefined;
-}
+/** The socket the rules hold for a connection's life, on every runtime (ws on Node, WebSocket on Deno). */
+export type HeldSocket = PushSocket & {
+  close(code: number, reason: string): void;
+};
 
 /**
  * Catch-up (history) frames wait while a socket holds more unsent bytes than this: a quarter of the
@@ -55,18 +46,16 @@ interface Root {
  */
 const CATCH_UP_HIGH_WATER_BYTES = 64 * 1024;
 
-/** graphql-transport-ws message types only a server sends. */
-const SERVER_ONLY: ReadonlySet<unknown> = new Set(['connection_ack', 'next', 'error']);
-
 /** `WebSocket.OPEN`, the same on ws and on web WebSockets. */
 const OPEN = 1;
 /** Longest delay `setTimeout` takes (about 24.8 days); longer expiries re-arm. */
 const MAX_TIMER_MS = 2_147_483_647;
 
 /**
- * graphql-ws server options, independent of the socket library: `runtime/` feeds them to
- * `graphql-ws/use/ws` (Node) or `graphql-ws/use/deno`. `connection_init` must carry
- * `connectionParams.authorization = "Bearer <jwt>"`; without a valid one graphql-ws closes with 4403.
+ * The graphql-ws protocol server with the service's rules for sockets, independent of the socket
+ * library: `protocol-server.ts` applies the protocol's own rules, these add the service's, and
+ * `runtime/` feeds it sockets. `connection_init` must carry
+ * `connectionParams.authorization = "Bearer <jwt>"`; without a valid one the socket closes with 4403.
  * Operations execute through yoga's envelop, so every yoga plugin (masking, query limits) applies here
  * too; parse and validation errors get yoga's codes, as over HTTP. The rules of SECURITY.md for
  * sockets live here: the socket closes with 4403 when its token expires (a timer), with 4602 when the
@@ -74,12 +63,8 @@ const MAX_TIMER_MS = 2_147_483_647;
  * MAX_SUBSCRIPTIONS_PER_CONNECTION gets `LIMIT_EXCEEDED`; no `connection_init` within
  * CONNECTION_INIT_TIMEOUT_MS closes with 4408.
  */
-export function createGraphqlWsOptions<E extends SocketExtra>(
-  options: GraphqlWsOptions,
-): ServerOptions<Record<string, unknown> | undefined, E> {
+export function createSocketProtocol<R extends HeldSocket>(options: SocketRulesOptions): GraphqlWsProtocol<R> {
   const { yoga, verify, logger, metrics, security, limits, presence, sessions, tracing } = options;
-  // graphql-ws passes the same context object to every hook of one socket.
-  const connections = new WeakMap<object, Connection>();
   const plans = new EventPlans();
   // Yoga's own mask, logged as yoga logs what it masks: coded errors pass, anything else is masked.
   const mask: MaskError = (error) => {
@@ -88,69 +73,51 @@ export function createGraphqlWsOptions<E extends SocketExtra>(
     return asGraphQLError(masked);
   };
   const highWaterBytes = Math.min(CATCH_UP_HIGH_WATER_BYTES, Math.floor(security.slowConsumerBytes / 4));
-  return {
-    connectionInitWaitTimeout: security.connectionInitTimeoutMs,
-    // graphql-ws throws on a message only a server sends (connection_ack, next, error) arriving from a
-    // client, which closes the socket with 4500 as if the server had failed (found by the fuzzer).
-    // Refusing it while parsing makes it what it is: a bad message, closed with 4400.
-    jsonMessageReviver(key, value: unknown) {
-      if (key === '' && typeof value === 'object' && value !== null && SERVER_ONLY.has((value as { type?: unknown }).type)) {
-        throw new Error('A client sent a message only a server sends');
-      }
-      return value;
-    },
-    async onConnect(ctx) {
-      const { socket } = ctx.extra;
+  return createProtocol<R, Connection>({
+    initTimeoutMs: security.connectionInitTimeoutMs,
+    internalError: options.internalError,
+    async connect(socket, params) {
       let viewer: Viewer;
       try {
-        const token = bearerToken(ctx.connectionParams?.['authorization']);
+        const token = bearerToken(params?.['authorization']);
         if (token === undefined) throw new AuthError('Invalid authorization: connectionParams.authorization is missing', { reason: 'missing' });
         viewer = await verify(token);
       } catch (error) {
         if (!(error instanceof AuthError)) throw error;
         metrics.connections.authFailed(error.reason);
         logger.info({ reason: error.message }, 'websocket connection refused');
-        return false;
+        return undefined;
       }
       const admission = await limits.admitUser(viewer.userId, 'socket');
       if ('refused' in admission) {
         metrics.connections.refused('user_connections');
         logger.info({ userId: viewer.userId, limit: limits.maxConnectionsPerUser }, 'websocket refused: too many connections of the user');
-        // Our own code: graphql-ws would close a `false` with 4403, which clients treat as "re-authenticate".
+        // Our own code: a refusal closes with 4403, which clients treat as "re-authenticate".
         socket.close(CloseCode.TooManyUserConnections, 'Too many connections');
-        return false;
+        return undefined;
       }
       const connection = new Connection({ viewer, socket, admission, logger, security });
-      // The socket may have closed while the token was verified: onClose has run already.
+      // The socket may have closed while the token was verified.
       if (socket.readyState !== OPEN) {
         connection.release();
-        return false;
+        return undefined;
       }
       const session = connection.open(presence, sessions);
-      connections.set(ctx, connection);
       metrics.connectionsOpen.inc();
       logger.debug({ connId: connection.id, userId: viewer.userId }, 'websocket connected');
       if (tracing.enabled) tracing.event('connection.open', { 'switchboard.connection.id': connection.id });
       // Acknowledged once the session counts cluster-wide, so the client reads its own presence.
-      await session.recorded;
-      return true;
+      return { connection, ready: session.recorded };
     },
-    onDisconnect(ctx, code, reason) {
-      const connection = connections.get(ctx);
-      if (connection === undefined) return;
+    disconnected(connection, code, reason) {
       metrics.connectionsOpen.dec();
       logger.debug({ connId: connection.id, code, reason }, 'websocket closed');
-      if (tracing.enabled) tracing.event('connection.close', { 'switchboard.connection.id': connection.id, 'switchboard.close.code': code ?? 0 });
+      if (tracing.enabled) tracing.event('connection.close', { 'switchboard.connection.id': connection.id, 'switchboard.close.code': code });
     },
-    // Called for every socket, acknowledged or not, even when it closed during onConnect.
-    onClose(ctx) {
-      connections.get(ctx)?.release();
+    closed(connection) {
+      connection?.release();
     },
-    async onSubscribe(ctx, id, payload) {
-      const connection = connections.get(ctx);
-      if (connection === undefined) return [clientError('UNAUTHENTICATED', 'Not authenticated')];
-      // graphql-ws registers the operation before this hook, so the count includes it.
-      const inFlight = Object.keys(ctx.subscriptions).length;
+    async subscribe(connection, id, payload, inFlight) {
       if (inFlight > security.maxSubscriptionsPerConnection) {
         return [
           clientError(
@@ -165,7 +132,7 @@ export function createGraphqlWsOptions<E extends SocketExtra>(
         ...initial,
         params: payload,
       });
-      let document;
+      let document: DocumentNode;
       try {
         document = parse(payload.query);
       } catch (error) {
@@ -174,43 +141,33 @@ export function createGraphqlWsOptions<E extends SocketExtra>(
       }
       const errors = validate(schema, document);
       if (errors.length > 0) return errors.map((error: GraphQLError) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
-      // As yoga answers over HTTP (graphql-ws's own error for this has no code).
-      if (getOperationAST(document, payload.operationName ?? undefined) === null) {
-        return [clientError('OPERATION_RESOLUTION_FAILURE', 'Could not determine what operation to execute.')];
+      const operationName = payload.operationName ?? undefined;
+      // As yoga answers over HTTP.
+      const operation = getOperationAST(document, operationName);
+      if (operation == null) return [clientError('OPERATION_RESOLUTION_FAILURE', 'Could not determine what operation to execute.')];
+      const contextValue = (await contextFactory()) as GraphQLContext;
+      const plan = plans.get(schema, document, operationName);
+      if (plan !== undefined) {
+        return subscribePushed({
+          schema,
+          plan,
+          id,
+          context: contextValue,
+          variables: payload.variables,
+          socket: connection.socket,
+          backlog: connection.backlog,
+          highWaterBytes,
+          mask,
+        });
       }
-      const plan = plans.get(schema, document, payload.operationName ?? undefined);
-      const root: Root = { execute, subscribe, push: plan === undefined ? undefined : { plan, id, connection } };
-      return {
-        schema,
-        document,
-        operationName: payload.operationName ?? null,
-        variableValues: payload.variables ?? null,
-        contextValue: await contextFactory(),
-        rootValue: root,
-      };
+      const args: ExecutionArgs = { schema, document, operationName: operationName ?? null, variableValues: payload.variables ?? null, contextValue };
+      return (await (operation.operation === 'subscription' ? subscribe(args) : execute(args))) as Outcome;
     },
     // Before every frame of a result: a socket whose unsent bytes grew past the limit is cut off.
-    onNext(ctx) {
-      connections.get(ctx)?.backlog.check();
+    beforeNext(connection) {
+      connection.backlog.check();
     },
-    execute: (args) => (args.rootValue as Root).execute(args),
-    subscribe(args) {
-      const root = args.rootValue as Root;
-      if (root.push === undefined) return root.subscribe(args);
-      const { plan, id, connection } = root.push;
-      return subscribePushed({
-        schema: args.schema,
-        plan,
-        id,
-        context: args.contextValue as GraphQLContext,
-        variables: args.variableValues,
-        socket: connection.socket,
-        backlog: connection.backlog,
-        highWaterBytes,
-        mask,
-      });
-    },
-  };
+  });
 }
 
 /** `error` with `extensions.code`, unless it has one (yoga's HTTP path codes these errors the same way). */
@@ -233,7 +190,7 @@ class Connection {
   readonly id = crypto.randomUUID().slice(0, 8);
   readonly viewer: Viewer;
   readonly backlog: Backlog;
-  readonly socket: SocketExtra['socket'];
+  readonly socket: HeldSocket;
   readonly #admission: { release(): void };
   readonly #logger: Logger;
   /** When the token expires, plus the skew the verifier allows (so a reconnect with it is refused rather than looping). */
@@ -246,7 +203,7 @@ class Connection {
   /** Arms the expiry timer; closes the socket right away when the token has expired already. */
   constructor(options: {
     viewer: Viewer;
-    socket: SocketExtra['socket'];
+    socket: HeldSocket;
     admission: { release(): void };
     logger: Logger;
     security: SecurityConfig;

@@ -1,0 +1,300 @@
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import { CloseCode as ProtocolCode, GRAPHQL_TRANSPORT_WS_PROTOCOL } from 'graphql-ws';
+
+/**
+ * The server side of the graphql-transport-ws protocol (graphql-ws's PROTOCOL.md), for one node,
+ * independent of the socket library: `runtime/node/graphql-ws.ts` feeds it ws sockets,
+ * `runtime/deno/graphql-ws.ts` Deno's. It enforces every rule graphql-ws's own `makeServer` enforces,
+ * with the same close codes and reasons, and leaves everything else to {@link SocketRules}: who may
+ * connect, what an operation runs to, what a frame costs, what a close releases.
+ *
+ * | message or event | rule |
+ * | --- | --- |
+ * | socket opens without the `graphql-transport-ws` subprotocol | close 4406 |
+ * | no `connection_init` within `initTimeoutMs` | close 4408 |
+ * | a frame that is not JSON, not a message, of an unknown type, or of a type only a server sends | close 4400 |
+ * | a second `connection_init` | close 4429 |
+ * | `connection_init` the rules refuse | close 4403 (unless the rules closed the socket themselves) |
+ * | `subscribe` before `connection_ack` | close 4401 |
+ * | `subscribe` with the id of an operation in flight | close 4409 |
+ * | `ping` | `pong`, with the ping's payload |
+ * | a rule throws | close 4500, reported once |
+ *
+ * Per socket it keeps one {@link ProtocolSession} (fields, no closures once `connection_init` is
+ * handled) and, per operation, the suspended call that runs it; graphql-ws's server kept a context
+ * object, its subscriptions record, the init timer, a dozen closures and, for a subscription's whole
+ * life, its subscribe message (the query text, the variables, the token in `connectionParams`).
+ */
+
+/** The socket a session talks through: the runtime's, seen through its binding. */
+export interface ProtocolSocket {
+  /** The subprotocol the handshake chose, `''` when none. */
+  readonly protocol: string;
+  send(data: string): void;
+  close(code: number, reason: string): void;
+  /** `connection_ack` has been sent: the handshake is over (admission control counts it). */
+  acknowledged(): void;
+}
+
+/** A `subscribe` message's payload, as the protocol allows it. */
+export interface SubscribePayload {
+  readonly query: string;
+  readonly operationName?: string | null;
+  readonly variables?: Record<string, unknown> | null;
+  readonly extensions?: Record<string, unknown> | null;
+}
+
+/**
+ * What an operation runs to: errors before it executes (sent as one `error` message), one result (one
+ * `next`, then `complete`), or a stream of results (a `next` each, then `complete`). A stream may write
+ * its own frames and yield nothing (a pushed subscription, `pushed-subscription.ts`).
+ */
+export type Outcome = readonly GraphQLError[] | ExecutionResult | AsyncIterable<ExecutionResult>;
+
+/** The service's part of every socket: identity, limits, operations, release. `C` is what a connected socket carries. */
+export interface SocketRules<R, C> {
+  /** How long a socket may stay open without sending `connection_init`. */
+  readonly initTimeoutMs: number;
+  /**
+   * `connection_init`: the connection, and a promise the acknowledgement waits for; or `undefined` to
+   * refuse it (4403, unless the rules closed the socket themselves with a code of their own).
+   */
+  connect(raw: R, params: Record<string, unknown> | undefined): Promise<{ readonly connection: C; readonly ready: Promise<unknown> } | undefined>;
+  /** `subscribe`: runs the operation. `inFlight` counts the socket's operations, this one included. */
+  subscribe(connection: C, id: string, payload: SubscribePayload, inFlight: number): Promise<Outcome>;
+  /** Before each `next` frame this server writes (the slow-consumer rule; it may close the socket). */
+  beforeNext(connection: C): void;
+  /** A socket whose `connect` returned a connection has closed, its operations ended. */
+  disconnected(connection: C, code: number, reason: string): void;
+  /** A socket handled by `connect` before it was refused or closed, or its connection. */
+  closed(connection: C | undefined): void;
+  /** A rule threw: the socket closes with 4500. */
+  internalError(error: unknown): void;
+}
+
+/** One node's protocol server: opens a session per socket. */
+export interface GraphqlWsProtocol<R> {
+  open(socket: ProtocolSocket, raw: R): ProtocolSession;
+}
+
+/** What a binding tells a socket's session. */
+export interface ProtocolSession {
+  /** A text frame arrived (the binding has refused binary and oversized ones). */
+  receive(data: string): void;
+  /** The socket closed. */
+  closed(code: number, reason: string): void;
+}
+
+/** The protocol server for `rules`. */
+export function createProtocol<R, C>(rules: SocketRules<R, C>): GraphqlWsProtocol<R> {
+  return { open: (socket, raw) => new Session(rules, socket, raw) };
+}
+
+const INTERNAL_ERROR_REASON = 'Internal server error';
+const ACK = '{"type":"connection_ack"}';
+
+/** One operation in flight: the entry of its id, and the stream it runs (once there is one). */
+interface Running {
+  stream: AsyncIterator<ExecutionResult> | undefined;
+}
+
+class Session<R, C> implements ProtocolSession {
+  readonly #rules: SocketRules<R, C>;
+  readonly #socket: ProtocolSocket;
+  /** The runtime's socket, until `connection_init` hands it to the rules. */
+  #raw: R | undefined;
+  /** False when the socket has not the protocol: its frames are not read. */
+  readonly #accepted: boolean;
+  #initTimer: ReturnType<typeof setTimeout> | undefined;
+  #initReceived = false;
+  #acknowledged = false;
+  /** Set when the socket has closed. */
+  #closedWith: { readonly code: number; readonly reason: string } | undefined;
+  #connection: C | undefined;
+  readonly #operations = new Map<string, Running>();
+
+  constructor(rules: SocketRules<R, C>, socket: ProtocolSocket, raw: R) {
+    this.#rules = rules;
+    this.#socket = socket;
+    this.#accepted = socket.protocol === GRAPHQL_TRANSPORT_WS_PROTOCOL;
+    if (!this.#accepted) {
+      socket.close(ProtocolCode.SubprotocolNotAcceptable, 'Subprotocol not acceptable');
+      return;
+    }
+    this.#raw = raw;
+    const timeout = rules.initTimeoutMs;
+    if (timeout > 0 && Number.isFinite(timeout)) {
+      this.#initTimer = setTimeout(() => {
+        if (!this.#initReceived) socket.close(ProtocolCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
+      }, timeout);
+    }
+  }
+
+  receive(data: string): void {
+    if (!this.#accepted) return;
+    this.#handle(data).catch((error: unknown) => this.#fail(error));
+  }
+
+  closed(code: number, reason: string): void {
+    if (this.#closedWith !== undefined) return;
+    this.#closedWith = { code, reason };
+    clearTimeout(this.#initTimer);
+    const streams = [...this.#operations.values()];
+    this.#operations.clear();
+    Promise.all(streams.map(({ stream }) => stream?.return?.()))
+      .then(() => {
+        const connection = this.#connection;
+        if (connection !== undefined) this.#rules.disconnected(connection, code, reason);
+        this.#rules.closed(connection);
+      })
+      .catch((error: unknown) => this.#rules.internalError(error));
+  }
+
+  async #handle(data: string): Promise<void> {
+    let message: ClientMessage;
+    try {
+      message = parseClientMessage(data);
+    } catch {
+      return this.#socket.close(ProtocolCode.BadRequest, 'Invalid message received');
+    }
+    switch (message.type) {
+      case 'connection_init':
+        return this.#init(message.payload);
+      case 'ping':
+        return this.#send(message.payload ? JSON.stringify({ type: 'pong', payload: message.payload }) : '{"type":"pong"}');
+      case 'pong':
+        return;
+      case 'subscribe':
+        return this.#subscribe(message.id, message.payload);
+      case 'complete': {
+        const running = this.#operations.get(message.id);
+        this.#operations.delete(message.id);
+        await running?.stream?.return?.();
+        return;
+      }
+    }
+  }
+
+  async #init(payload: Record<string, unknown> | null | undefined): Promise<void> {
+    if (this.#initReceived) return this.#socket.close(ProtocolCode.TooManyInitialisationRequests, 'Too many initialisation requests');
+    this.#initReceived = true;
+    clearTimeout(this.#initTimer);
+    this.#initTimer = undefined;
+    const raw = this.#raw as R;
+    // The socket is the rules' from now on; the session keeps the connection only.
+    this.#raw = undefined;
+    const admitted = await this.#rules.connect(raw, payload ?? undefined);
+    if (admitted === undefined) return this.#socket.close(ProtocolCode.Forbidden, 'Forbidden');
+    this.#connection = admitted.connection;
+    // Closed while the rules connected it: `closed` ran without the connection.
+    const closedWith = this.#closedWith;
+    if (closedWith !== undefined) {
+      this.#rules.disconnected(admitted.connection, closedWith.code, closedWith.reason);
+      this.#rules.closed(admitted.connection);
+      return;
+    }
+    await admitted.ready;
+    if (this.#closedWith !== undefined) return;
+    this.#acknowledged = true;
+    this.#socket.send(ACK);
+    this.#socket.acknowledged();
+  }
+
+  async #subscribe(id: string, payload: SubscribePayload): Promise<void> {
+    const connection = this.#connection;
+    if (!this.#acknowledged || connection === undefined) return this.#socket.close(ProtocolCode.Unauthorized, 'Unauthorized');
+    const operations = this.#operations;
+    if (operations.has(id)) return this.#socket.close(ProtocolCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
+    // Its own entry: a `complete` removes it, and a new operation may take the id while this one ends.
+    const running: Running = { stream: undefined };
+    operations.set(id, running);
+    const current = () => operations.get(id) === running;
+    try {
+      const outcome = await this.#rules.subscribe(connection, id, payload, operations.size);
+      if (isErrors(outcome)) {
+        if (current()) this.#send(JSON.stringify({ id, type: 'error', payload: outcome.map((error) => error.toJSON()) }));
+        return;
+      }
+      if (isStream(outcome)) {
+        const stream = outcome[Symbol.asyncIterator]();
+        // Completed by the client (or the socket closed) while the operation started.
+        if (!current()) return void (await stream.return?.());
+        running.stream = stream;
+        try {
+          for (let step = await stream.next(); step.done !== true; step = await stream.next()) this.#next(connection, id, step.value);
+        } catch (error) {
+          const original = error instanceof Error ? error : new Error(String(error));
+          if (current()) this.#send(JSON.stringify({ id, type: 'error', payload: [new GraphQLError(original.message, { originalError: original }).toJSON()] }));
+          return;
+        }
+      } else if (current()) {
+        this.#next(connection, id, outcome);
+      }
+      if (current()) this.#send(JSON.stringify({ id, type: 'complete' }));
+    } finally {
+      if (current()) operations.delete(id);
+    }
+  }
+
+  #next(connection: C, id: string, result: ExecutionResult): void {
+    this.#rules.beforeNext(connection);
+    const { errors, ...rest } = result;
+    const payload = errors === undefined ? rest : { ...rest, errors: errors.map((error) => error.toJSON()) };
+    this.#send(JSON.stringify({ id, type: 'next', payload }));
+  }
+
+  #send(data: string): void {
+    if (this.#closedWith === undefined) this.#socket.send(data);
+  }
+
+  #fail(error: unknown): void {
+    this.#rules.internalError(error);
+    this.#socket.close(ProtocolCode.InternalServerError, INTERNAL_ERROR_REASON);
+  }
+}
+
+type ClientMessage =
+  | { readonly type: 'connection_init' | 'ping' | 'pong'; readonly payload?: Record<string, unknown> | null }
+  | { readonly type: 'subscribe'; readonly id: string; readonly payload: SubscribePayload }
+  | { readonly type: 'complete'; readonly id: string };
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isErrors(outcome: Outcome): outcome is readonly GraphQLError[] {
+  return Array.isArray(outcome);
+}
+
+function isStream(outcome: Outcome): outcome is AsyncIterable<ExecutionResult> {
+  return typeof (outcome as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function';
+}
+
+/**
+ * A frame as a message a client may send, or a throw: not JSON, not an object with a string `type`,
+ * a type only a server sends (`connection_ack`, `next`, `error`), an unknown type, or fields of the
+ * wrong shape — graphql-ws's message validation, for the client's messages.
+ */
+function parseClientMessage(data: string): ClientMessage {
+  const message: unknown = JSON.parse(data);
+  if (!isObject(message) || typeof message['type'] !== 'string') throw new Error('not a message');
+  const { type, id, payload } = message;
+  switch (type) {
+    case 'connection_init':
+    case 'ping':
+    case 'pong':
+      if (payload != null && !isObject(payload)) throw new Error(`"${type}" expects an object payload`);
+      return message as ClientMessage;
+    case 'subscribe':
+      if (typeof id !== 'string' || id === '' || !isObject(payload) || typeof payload['query'] !== 'string') throw new Error('bad subscribe');
+      if (payload['variables'] != null && !isObject(payload['variables'])) throw new Error('bad variables');
+      if (payload['operationName'] != null && typeof payload['operationName'] !== 'string') throw new Error('bad operationName');
+      if (payload['extensions'] != null && !isObject(payload['extensions'])) throw new Error('bad extensions');
+      return message as ClientMessage;
+    case 'complete':
+      if (typeof id !== 'string' || id === '') throw new Error('bad complete');
+      return message as ClientMessage;
+    default:
+      throw new Error(`"${type}" is not a message a client sends`);
+  }
+}
