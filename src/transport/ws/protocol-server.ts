@@ -37,7 +37,7 @@ export interface ProtocolSocket {
 }
 
 /** A `subscribe` message's payload, as the protocol allows it. */
-export interface SubscribePayload {
+interface SubscribePayload {
   readonly query: string;
   readonly operationName?: string | null;
   readonly variables?: Record<string, unknown> | null;
