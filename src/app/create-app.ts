@@ -292,9 +292,9 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
         return undefined;
       },
       opened() {
-        const release = connectionLimits.openConnection();
+        const slot = connectionLimits.openConnection();
         return (code) => {
-          release();
+          slot.release();
           metrics.connections.closed(code);
         };
       },

@@ -1,45 +1,57 @@
 /** A session the node can close on an administrator's request: a graphql-ws socket or an SSE stream. */
 export type SessionKind = 'socket' | 'stream';
 
+/** A session as the node's list holds it: an object the transport keeps anyway (no closure per session). */
+export interface LocalSession {
+  readonly kind: SessionKind;
+  /** Ends the session on an administrator's request: the transport's own close (4604 for a socket). */
+  disconnect(): void;
+}
+
 /**
  * The node's live sessions per user, for the status heartbeat (connections, users, SSE streams) and
  * for `POST /admin/api/users/{id}/disconnect`. The transports add a session when it is accepted and
- * remove it when it ends; closing is theirs (`close` is their own close: 4604 for a socket).
+ * remove it when it ends. A user with one session (the common case) is held as that session, a
+ * user with more as a set of them.
  */
 export class LocalSessions {
-  readonly #users = new Map<string, Map<object, { readonly kind: SessionKind; readonly close: () => void }>>();
+  readonly #users = new Map<string, LocalSession | Set<LocalSession>>();
   #sockets = 0;
   #streams = 0;
 
-  /** Adds a session of `userId`; call the returned function once when it ends. */
-  add(userId: string, kind: SessionKind, close: () => void): () => void {
-    const key = {};
-    let sessions = this.#users.get(userId);
-    if (sessions === undefined) this.#users.set(userId, (sessions = new Map()));
-    sessions.set(key, { kind, close });
-    if (kind === 'socket') this.#sockets += 1;
-    else this.#streams += 1;
-    return () => {
-      const current = this.#users.get(userId);
-      if (current?.delete(key) !== true) return;
-      if (kind === 'socket') this.#sockets -= 1;
-      else this.#streams -= 1;
-      if (current.size === 0) this.#users.delete(userId);
-    };
+  /** Adds a session of `userId`; {@link remove} it once it ends. */
+  add(userId: string, session: LocalSession): void {
+    const held = this.#users.get(userId);
+    if (held === session || (held instanceof Set && held.has(session))) return;
+    if (held === undefined) this.#users.set(userId, session);
+    else if (held instanceof Set) held.add(session);
+    else this.#users.set(userId, new Set([held, session]));
+    this.#count(session, 1);
+  }
+
+  /** Removes a session {@link add} added; a second call does nothing. */
+  remove(userId: string, session: LocalSession): void {
+    const held = this.#users.get(userId);
+    if (held === session) {
+      this.#users.delete(userId);
+    } else if (held instanceof Set && held.delete(session)) {
+      if (held.size === 0) this.#users.delete(userId);
+    } else {
+      return;
+    }
+    this.#count(session, -1);
   }
 
   /** Closes every session of `userId` on this node; returns how many it closed. */
   closeUser(userId: string): number {
-    const sessions = this.#users.get(userId);
-    if (sessions === undefined) return 0;
-    const all = [...sessions.values()];
-    for (const session of all) session.close();
+    const all = this.#sessionsOf(userId);
+    for (const session of all) session.disconnect();
     return all.length;
   }
 
   /** How many sessions `userId` has here. */
   sessionsOf(userId: string): number {
-    return this.#users.get(userId)?.size ?? 0;
+    return this.#sessionsOf(userId).length;
   }
 
   get sockets(): number {
@@ -52,5 +64,16 @@ export class LocalSessions {
 
   get users(): number {
     return this.#users.size;
+  }
+
+  #sessionsOf(userId: string): LocalSession[] {
+    const held = this.#users.get(userId);
+    if (held === undefined) return [];
+    return held instanceof Set ? [...held] : [held];
+  }
+
+  #count(session: LocalSession, delta: number): void {
+    if (session.kind === 'socket') this.#sockets += delta;
+    else this.#streams += delta;
   }
 }

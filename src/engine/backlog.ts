@@ -1,34 +1,36 @@
 import type { MessageStream, StreamBacklog } from './message-stream.ts';
 
+/** The connection a {@link Backlog} is for (an object the transport keeps anyway, not two closures). */
+export interface BacklogOwner {
+  /** The transport's own unsent bytes (`socket.bufferedAmount`; 0 for SSE). */
+  readonly bufferedAmount: number;
+  /** Closes the connection; the backlog's {@link Backlog.streams} are still attached when it runs. */
+  slowConsumer(unsentBytes: number): void;
+}
+
 /**
  * The slow-consumer rule for one connection (a graphql-ws socket or one SSE request). Its *unsent
  * bytes* are the socket's `bufferedAmount` (bytes handed to the socket and not yet written to the
  * network) plus, for each of its subscriptions, the estimated frame bytes of the messages that reached
  * the node for it and were not yet handed to the socket — buffered live or dropped on overflow and
- * owed from history. Once they exceed `limitBytes`, `onExceeded` runs, once. It is checked whenever a
- * message arrives for the connection and whenever a frame is about to be sent.
+ * owed from history. Once they exceed `limitBytes`, the owner's `slowConsumer` runs, once. It is
+ * checked whenever a message arrives for the connection and whenever a frame is about to be sent.
  */
 export class Backlog implements StreamBacklog {
   #owed = 0;
   #exceeded = false;
   readonly #streams = new Set<MessageStream>();
   readonly #limitBytes: number;
-  readonly #buffered: () => number;
-  readonly #onExceeded: (unsentBytes: number) => void;
+  readonly #owner: BacklogOwner;
 
-  /**
-   * @param buffered the transport's own unsent bytes (`socket.bufferedAmount`; 0 for SSE).
-   * @param onExceeded closes the connection; {@link streams} are still attached when it runs.
-   */
-  constructor(options: { limitBytes: number; buffered: () => number; onExceeded: (unsentBytes: number) => void }) {
+  constructor(options: { limitBytes: number; owner: BacklogOwner }) {
     this.#limitBytes = options.limitBytes;
-    this.#buffered = options.buffered;
-    this.#onExceeded = options.onExceeded;
+    this.#owner = options.owner;
   }
 
   /** The connection's unsent bytes now. */
   get unsentBytes(): number {
-    return this.#owed + this.#buffered();
+    return this.#owed + this.#owner.bufferedAmount;
   }
 
   /** The connection's live message streams. */
@@ -49,12 +51,12 @@ export class Backlog implements StreamBacklog {
     this.#streams.delete(stream);
   }
 
-  /** Runs `onExceeded` (once) when the unsent bytes are over the limit. */
+  /** Runs the owner's `slowConsumer` (once) when the unsent bytes are over the limit. */
   check(): void {
     if (this.#exceeded) return;
     const unsent = this.unsentBytes;
     if (unsent <= this.#limitBytes) return;
     this.#exceeded = true;
-    this.#onExceeded(unsent);
+    this.#owner.slowConsumer(unsent);
   }
 }

@@ -105,14 +105,16 @@ export function createYogaServer(options: YogaOptions): Yoga {
 function requestBacklog(limitBytes: number, logger: Logger): Backlog {
   const backlog: Backlog = new Backlog({
     limitBytes,
-    buffered: () => 0,
-    onExceeded: (unsentBytes) => {
-      logger.warn({ unsentBytes }, 'SSE subscription ended: slow consumer');
-      const error = clientError(
-        'SLOW_CONSUMER',
-        `Subscription ended: the client read too slowly: more than ${limitBytes} bytes were waiting (SLOW_CONSUMER_BYTES); resubscribe with 'after'`,
-      );
-      for (const stream of [...backlog.streams]) stream.fail(error);
+    owner: {
+      bufferedAmount: 0,
+      slowConsumer(unsentBytes) {
+        logger.warn({ unsentBytes }, 'SSE subscription ended: slow consumer');
+        const error = clientError(
+          'SLOW_CONSUMER',
+          `Subscription ended: the client read too slowly: more than ${limitBytes} bytes were waiting (SLOW_CONSUMER_BYTES); resubscribe with 'after'`,
+        );
+        for (const stream of [...backlog.streams]) stream.fail(error);
+      },
     },
   });
   return backlog;

@@ -18,8 +18,9 @@ export type ConnectionKind = 'socket' | 'stream';
  * node (presence does not track streams, see docs/PRESENCE.md).
  */
 export class ConnectionLimits {
-  #open = 0;
-  readonly #users = new Map<string, { sockets: number; streams: number }>();
+  /** Connections open on this node (an object: the node's slots share it). */
+  readonly #node = { open: 0 };
+  readonly #users = new Map<string, UserCounts>();
   readonly #maxConnections: number;
   readonly #maxPerUser: number;
   readonly #clusterSockets: ClusterSocketCount | undefined;
@@ -40,7 +41,7 @@ export class ConnectionLimits {
 
   /** Connections open on this node. */
   get open(): number {
-    return this.#open;
+    return this.#node.open;
   }
 
   /** `userId`'s connections on this node (sockets and streams). */
@@ -51,31 +52,27 @@ export class ConnectionLimits {
 
   /** True while one more connection fits on this node (checked before a WebSocket upgrade). */
   hasRoom(): boolean {
-    return this.#open < this.#maxConnections;
+    return this.#node.open < this.#maxConnections;
   }
 
-  /** Counts a connection on this node; returns its release (idempotent). */
-  openConnection(): () => void {
-    this.#open += 1;
-    return once(() => (this.#open -= 1));
+  /** Counts a connection on this node; its slot releases it (once). */
+  openConnection(): ConnectionSlot {
+    this.#node.open += 1;
+    return new NodeSlot(this.#node);
   }
 
   /**
-   * Admits one more connection of `userId`: a release (idempotent) to call when it closes, or why not.
+   * Admits one more connection of `userId`: its slot, to release when it closes, or why not.
    * The count is read before this connection is registered, so concurrent admissions of one user on
    * several nodes may overshoot by the number of nodes racing.
    */
-  async admitUser(userId: string, kind: ConnectionKind): Promise<{ release: () => void } | { refused: Refusal }> {
+  async admitUser(userId: string, kind: ConnectionKind): Promise<ConnectionSlot | { refused: Refusal }> {
     if ((await this.#userCount(userId)) >= this.#maxPerUser) return { refused: 'user' };
     const counts = this.#users.get(userId) ?? { sockets: 0, streams: 0 };
-    counts[kind === 'socket' ? 'sockets' : 'streams'] += 1;
+    const field = kind === 'socket' ? 'sockets' : 'streams';
+    counts[field] += 1;
     this.#users.set(userId, counts);
-    return {
-      release: once(() => {
-        counts[kind === 'socket' ? 'sockets' : 'streams'] -= 1;
-        if (counts.sockets + counts.streams === 0 && this.#users.get(userId) === counts) this.#users.delete(userId);
-      }),
-    };
+    return new UserSlot(this.#users, userId, counts, field);
   }
 
   async #userCount(userId: string): Promise<number> {
@@ -90,11 +87,51 @@ export class ConnectionLimits {
   }
 }
 
-function once(action: () => void): () => void {
-  let done = false;
-  return () => {
-    if (done) return;
-    done = true;
-    action();
-  };
+/** One counted connection. A slot is an object, not a closure: a socket keeps it for its whole life. */
+export interface ConnectionSlot {
+  /** Uncounts the connection; a second call does nothing. */
+  release(): void;
+}
+
+interface UserCounts {
+  sockets: number;
+  streams: number;
+}
+
+class NodeSlot implements ConnectionSlot {
+  readonly #node: { open: number };
+  #released = false;
+
+  constructor(node: { open: number }) {
+    this.#node = node;
+  }
+
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#node.open -= 1;
+  }
+}
+
+class UserSlot implements ConnectionSlot {
+  readonly #users: Map<string, UserCounts>;
+  readonly #userId: string;
+  readonly #counts: UserCounts;
+  readonly #field: keyof UserCounts;
+  #released = false;
+
+  constructor(users: Map<string, UserCounts>, userId: string, counts: UserCounts, field: keyof UserCounts) {
+    this.#users = users;
+    this.#userId = userId;
+    this.#counts = counts;
+    this.#field = field;
+  }
+
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    const counts = this.#counts;
+    counts[this.#field] -= 1;
+    if (counts.sockets + counts.streams === 0 && this.#users.get(this.#userId) === counts) this.#users.delete(this.#userId);
+  }
 }

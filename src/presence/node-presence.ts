@@ -101,17 +101,7 @@ export function createNodePresence(store: PresenceStore, options: NodePresenceOp
       clearTimeout(holding.release);
       holding.release = undefined;
       holding.sessions += 1;
-      const recorded = store.change(userId, 1, false).catch(report('session open'));
-      const current = holding;
-      let open = true;
-      return {
-        recorded,
-        close() {
-          if (!open) return;
-          open = false;
-          endSession(userId, current);
-        },
-      };
+      return new NodeSession(store.change(userId, 1, false).catch(report('session open')), userId, holding, endSession);
     },
     onlineCount: () => store.onlineCount(),
     async isOnline(userIds) {
@@ -147,4 +137,26 @@ export interface NodePresenceStats {
   readonly localUsers: number;
   readonly localSessions: number;
   readonly watches: number;
+}
+
+/** One open session: an object rather than a closure, since a socket keeps it for its whole life. */
+class NodeSession implements PresenceSession {
+  readonly recorded: Promise<void>;
+  readonly #userId: string;
+  readonly #holding: Holding;
+  readonly #end: (userId: string, holding: Holding) => void;
+  #open = true;
+
+  constructor(recorded: Promise<void>, userId: string, holding: Holding, end: (userId: string, holding: Holding) => void) {
+    this.recorded = recorded;
+    this.#userId = userId;
+    this.#holding = holding;
+    this.#end = end;
+  }
+
+  close(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    this.#end(this.#userId, this.#holding);
+  }
 }

@@ -2,7 +2,7 @@ import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { clientError } from '../errors.ts';
 import type { GraphQLContext } from '../context.ts';
 import type { ConnectionLimits } from '../../limits/connection-limits.ts';
-import type { LocalSessions } from '../../cluster/local-sessions.ts';
+import type { LocalSession, LocalSessions } from '../../cluster/local-sessions.ts';
 import { Backlog } from '../../engine/backlog.ts';
 import type { ConnectionMetrics } from '../../observability/connection-metrics.ts';
 
@@ -64,21 +64,26 @@ export function useStreamLimits(limits: ConnectionLimits, metrics: Pick<Connecti
         });
         return;
       }
-      const closeNode = limits.openConnection();
+      const node = limits.openConnection();
       metrics.streamsOpen.inc();
       // An administrator's disconnect (cluster/local-sessions.ts) ends the request's streams with FORBIDDEN.
       const backlog = context.backlog instanceof Backlog ? context.backlog : undefined;
-      const leave = sessions.add(context.viewer.userId, 'stream', () => {
-        const error = clientError('FORBIDDEN', DISCONNECTED);
-        for (const stream of [...(backlog?.streams ?? [])]) stream.fail(error);
-      });
+      const userId = context.viewer.userId;
+      const session: LocalSession = {
+        kind: 'stream',
+        disconnect() {
+          const error = clientError('FORBIDDEN', DISCONNECTED);
+          for (const stream of [...(backlog?.streams ?? [])]) stream.fail(error);
+        },
+      };
+      sessions.add(userId, session);
       let open = true;
       const release = () => {
         if (!open) return;
         open = false;
-        closeNode();
+        node.release();
         admission.release();
-        leave();
+        sessions.remove(userId, session);
         metrics.streamsOpen.dec();
       };
       return {

@@ -1,6 +1,6 @@
 import { CloseCode } from 'graphql-ws';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
-import type { GraphqlWsProtocol, ProtocolSocket } from '../../transport/ws/protocol-server.ts';
+import type { GraphqlWsProtocol, ProtocolSession, ProtocolSocket } from '../../transport/ws/protocol-server.ts';
 
 export interface NodeGraphqlWsHooks {
   /** Why a frame must not reach the protocol server (the socket closes with that code and reason), or `undefined`. */
@@ -38,10 +38,6 @@ export function useGraphqlWs(
   sockets: WebSocketServer,
   hooks: NodeGraphqlWsHooks,
 ): { dispose(): Promise<void> } {
-  const internalError = (socket: WebSocket, error: unknown) => {
-    hooks.internalError(error);
-    socket.close(CloseCode.InternalServerError, INTERNAL_ERROR_REASON);
-  };
   // ws re-emits its HTTP server's errors; one before the server listens (port in use) is the
   // host's to report (cli.ts), not a socket fault.
   const host = (sockets.options as { server?: { readonly listening: boolean } }).server;
@@ -76,28 +72,40 @@ export function useGraphqlWs(
   keepAlive.unref();
   let dealt = 0;
 
-  sockets.on('connection', (socket: WebSocket) => {
+  // The socket listeners, one function each for every socket (ws calls them with `this` the socket,
+  // which finds its binding through one property) rather than three closures per socket.
+  function failed(this: WebSocket, error: Error): void {
+    hooks.internalError(error);
+    this.close(CloseCode.InternalServerError, INTERNAL_ERROR_REASON);
+  }
+  function received(this: BoundSocket, data: RawData, isBinary: boolean): void {
+    const refusal = hooks.frameRefusal(data, isBinary);
+    if (refusal !== undefined) return this.close(refusal.code, refusal.reason);
+    this[BINDING]?.session?.receive(String(data));
+  }
+  function closed(this: BoundSocket, code: number, reason: Buffer): void {
+    const binding = this[BINDING];
+    if (binding === undefined) return;
+    binding.settle();
+    binding.group.delete(this);
+    unanswered.delete(this);
+    binding.session?.closed(code, String(reason));
+  }
+
+  sockets.on('connection', (socket: BoundSocket) => {
     // `on`, not `once`: ws emits 'error' and 'close' at most once per socket, and a `once` wrapper
     // costs two more objects per socket.
-    socket.on('error', (error) => internalError(socket, error));
+    socket.on('error', failed);
     const refusal = hooks.admit?.();
     if (refusal !== undefined) return socket.close(refusal.code, refusal.reason);
-    const group = groups[dealt++ % groupCount];
-    group?.add(socket);
+    const group = groups[dealt++ % groupCount] as Set<WebSocket>;
+    group.add(socket);
     socket.on('pong', answered);
-    const view = new NodeSocket(socket, hooks);
-    const session = protocol.open(view, socket);
-    socket.on('message', (data: RawData, isBinary: boolean) => {
-      const refusal = hooks.frameRefusal(data, isBinary);
-      if (refusal !== undefined) return socket.close(refusal.code, refusal.reason);
-      session.receive(String(data));
-    });
-    socket.on('close', (code: number, reason: Buffer) => {
-      view.settle();
-      group?.delete(socket);
-      unanswered.delete(socket);
-      session.closed(code, String(reason));
-    });
+    const binding = new NodeSocket(socket, hooks, group);
+    socket[BINDING] = binding;
+    binding.session = protocol.open(binding, socket);
+    socket.on('message', received);
+    socket.on('close', closed);
   });
 
   return {
@@ -110,15 +118,28 @@ export function useGraphqlWs(
   };
 }
 
-/** A ws socket as the protocol server sees it; it settles the admitted socket's handshake once. */
+const BINDING = Symbol('switchboard.graphql-ws');
+
+/** A ws socket with its binding, as the listeners find it. */
+interface BoundSocket extends WebSocket {
+  [BINDING]?: NodeSocket;
+}
+
+/**
+ * A ws socket as the protocol server sees it, and what the listeners need of it: its session, its
+ * keep-alive group; it settles the admitted socket's handshake once.
+ */
 class NodeSocket implements ProtocolSocket {
   readonly #socket: WebSocket;
   readonly #hooks: NodeGraphqlWsHooks;
+  readonly group: Set<WebSocket>;
+  session: ProtocolSession | undefined;
   #handshaking = true;
 
-  constructor(socket: WebSocket, hooks: NodeGraphqlWsHooks) {
+  constructor(socket: WebSocket, hooks: NodeGraphqlWsHooks, group: Set<WebSocket>) {
     this.#socket = socket;
     this.#hooks = hooks;
+    this.group = group;
   }
 
   get protocol(): string {

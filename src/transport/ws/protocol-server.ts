@@ -208,32 +208,36 @@ class Session<R, C> implements ProtocolSession {
     // Its own entry: a `complete` removes it, and a new operation may take the id while this one ends.
     const running: Running = { stream: undefined };
     operations.set(id, running);
-    const current = () => operations.get(id) === running;
     try {
       const outcome = await this.#rules.subscribe(connection, id, payload, operations.size);
       if (isErrors(outcome)) {
-        if (current()) this.#send(JSON.stringify({ id, type: 'error', payload: outcome.map((error) => error.toJSON()) }));
+        if (this.#current(id, running)) this.#send(JSON.stringify({ id, type: 'error', payload: outcome.map((error) => error.toJSON()) }));
         return;
       }
       if (isStream(outcome)) {
         const stream = outcome[Symbol.asyncIterator]();
         // Completed by the client (or the socket closed) while the operation started.
-        if (!current()) return void (await stream.return?.());
+        if (!this.#current(id, running)) return void (await stream.return?.());
         running.stream = stream;
         try {
           for (let step = await stream.next(); step.done !== true; step = await stream.next()) this.#next(connection, id, step.value);
         } catch (error) {
           const original = error instanceof Error ? error : new Error(String(error));
-          if (current()) this.#send(JSON.stringify({ id, type: 'error', payload: [new GraphQLError(original.message, { originalError: original }).toJSON()] }));
+          if (this.#current(id, running)) this.#send(JSON.stringify({ id, type: 'error', payload: [new GraphQLError(original.message, { originalError: original }).toJSON()] }));
           return;
         }
-      } else if (current()) {
+      } else if (this.#current(id, running)) {
         this.#next(connection, id, outcome);
       }
-      if (current()) this.#send(JSON.stringify({ id, type: 'complete' }));
+      if (this.#current(id, running)) this.#send(JSON.stringify({ id, type: 'complete' }));
     } finally {
-      if (current()) operations.delete(id);
+      if (this.#current(id, running)) operations.delete(id);
     }
+  }
+
+  /** Whether `running` still holds `id` (no `complete` removed it, no new operation took the id). */
+  #current(id: string, running: Running): boolean {
+    return this.#operations.get(id) === running;
   }
 
   #next(connection: C, id: string, result: ExecutionResult): void {

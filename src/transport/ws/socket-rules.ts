@@ -5,13 +5,13 @@ import type { ErrorCode } from '../../domain/error-codes.ts';
 import { asGraphQLError, clientError } from '../../graphql/errors.ts';
 import type { Logger } from '../../util/logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
-import type { LocalSessions } from '../../cluster/local-sessions.ts';
+import type { LocalSession, LocalSessions, SessionKind } from '../../cluster/local-sessions.ts';
 import type { Tracing } from '../../tracing/tracing.ts';
 import type { Presence, PresenceSession } from '../../presence/presence.ts';
-import { Backlog } from '../../engine/backlog.ts';
+import { Backlog, type BacklogOwner } from '../../engine/backlog.ts';
 import { CloseCode } from '../../domain/close-codes.ts';
 import type { SecurityConfig } from '../../limits/config.ts';
-import type { ConnectionLimits } from '../../limits/connection-limits.ts';
+import type { ConnectionLimits, ConnectionSlot } from '../../limits/connection-limits.ts';
 import type { GraphQLContext } from '../../graphql/context.ts';
 import { EventPlans, type MaskError } from './event-plan.ts';
 import { createProtocol, type GraphqlWsProtocol, type Outcome } from './protocol-server.ts';
@@ -184,48 +184,48 @@ function withCode(error: GraphQLError, code: ErrorCode): GraphQLError {
 /**
  * What a socket carries once `connection_init` was accepted: its identity, its slow-consumer rule,
  * the timer that closes it when its token expires, its connection slot and its presence session.
- * One object per socket, with methods rather than closures: it is kept for the socket's whole life.
+ * One object per socket, with methods rather than closures: it is kept for the socket's whole life,
+ * and it is itself what the backlog reports to and what the node's session list holds.
  */
-class Connection {
+class Connection implements BacklogOwner, LocalSession {
   readonly id = crypto.randomUUID().slice(0, 8);
   readonly viewer: Viewer;
   readonly backlog: Backlog;
   readonly socket: HeldSocket;
-  readonly #admission: { release(): void };
+  readonly #admission: ConnectionSlot;
   readonly #logger: Logger;
   /** When the token expires, plus the skew the verifier allows (so a reconnect with it is refused rather than looping). */
   readonly #deadline: number | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #session: PresenceSession | undefined;
-  #leave: (() => void) | undefined;
+  #sessions: LocalSessions | undefined;
   #released = false;
 
   /** Arms the expiry timer; closes the socket right away when the token has expired already. */
-  constructor(options: {
-    viewer: Viewer;
-    socket: HeldSocket;
-    admission: { release(): void };
-    logger: Logger;
-    security: SecurityConfig;
-  }) {
+  constructor(options: { viewer: Viewer; socket: HeldSocket; admission: ConnectionSlot; logger: Logger; security: SecurityConfig }) {
     const { viewer, socket, security } = options;
     this.viewer = viewer;
     this.socket = socket;
     this.#admission = options.admission;
     this.#logger = options.logger;
-    this.backlog = new Backlog({
-      limitBytes: security.slowConsumerBytes,
-      buffered: () => socket.bufferedAmount,
-      onExceeded: (unsentBytes) => this.#cutOff(unsentBytes),
-    });
+    this.backlog = new Backlog({ limitBytes: security.slowConsumerBytes, owner: this });
     this.#deadline = viewer.expiresAt === undefined ? undefined : viewer.expiresAt + security.clockSkewSeconds * 1000;
     this.#arm();
+  }
+
+  get kind(): SessionKind {
+    return 'socket';
+  }
+
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount;
   }
 
   /** Opens the socket's presence session and its place among the node's sessions, which {@link release} ends. */
   open(presence: Presence, sessions: LocalSessions): PresenceSession {
     this.#session = presence.openSession(this.viewer.userId);
-    this.#leave = sessions.add(this.viewer.userId, 'socket', () => this.#disconnect());
+    this.#sessions = sessions;
+    sessions.add(this.viewer.userId, this);
     return this.#session;
   }
 
@@ -236,31 +236,39 @@ class Connection {
     clearTimeout(this.#timer);
     this.#admission.release();
     this.#session?.close();
-    this.#leave?.();
+    this.#sessions?.remove(this.viewer.userId, this);
   }
 
-  #disconnect(): void {
+  /** An administrator's disconnect (the node's session list). */
+  disconnect(): void {
     this.#logger.info({ connId: this.id, userId: this.viewer.userId }, 'websocket closed: disconnected by an administrator');
     this.socket.close(CloseCode.DisconnectedByAdmin, 'Disconnected by an administrator');
+  }
+
+  /** The backlog is over SLOW_CONSUMER_BYTES. */
+  slowConsumer(unsentBytes: number): void {
+    this.#logger.warn({ connId: this.id, userId: this.viewer.userId, unsentBytes }, 'websocket closed: slow consumer');
+    this.socket.close(CloseCode.SlowConsumer, 'Slow consumer');
+    // Stop feeding it: the streams end now, not when the close handshake finishes.
+    for (const stream of [...this.backlog.streams]) stream.end();
   }
 
   #arm(): void {
     if (this.#deadline === undefined) return;
     const delay = this.#deadline - Date.now();
     if (delay <= 0) return this.#expire();
-    // Longer delays than setTimeout takes re-arm when the longest one runs out.
-    this.#timer = setTimeout(() => (delay > MAX_TIMER_MS ? this.#arm() : this.#expire()), Math.min(delay, MAX_TIMER_MS));
+    // Longer delays than setTimeout takes re-arm when the longest one runs out. One function for
+    // every socket's timer, handed the connection, rather than a closure per socket.
+    this.#timer = setTimeout(Connection.#timerFired, Math.min(delay, MAX_TIMER_MS), this, delay > MAX_TIMER_MS);
+  }
+
+  static #timerFired(this: void, connection: Connection, partial: boolean): void {
+    if (partial) connection.#arm();
+    else connection.#expire();
   }
 
   #expire(): void {
     this.#logger.info({ connId: this.id, userId: this.viewer.userId }, 'websocket closed: token expired');
     this.socket.close(CloseCode.Forbidden, 'Token expired');
-  }
-
-  #cutOff(unsentBytes: number): void {
-    this.#logger.warn({ connId: this.id, userId: this.viewer.userId, unsentBytes }, 'websocket closed: slow consumer');
-    this.socket.close(CloseCode.SlowConsumer, 'Slow consumer');
-    // Stop feeding it: the streams end now, not when the close handshake finishes.
-    for (const stream of [...this.backlog.streams]) stream.end();
   }
 }
