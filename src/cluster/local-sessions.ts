@@ -1,3 +1,5 @@
+import { SmallSet } from '../util/small-set.ts';
+
 /** A session the node can close on an administrator's request: a graphql-ws socket or an SSE stream. */
 export type SessionKind = 'socket' | 'stream';
 
@@ -11,34 +13,27 @@ export interface LocalSession {
 /**
  * The node's live sessions per user, for the status heartbeat (connections, users, SSE streams) and
  * for `POST /admin/api/users/{id}/disconnect`. The transports add a session when it is accepted and
- * remove it when it ends. A user with one session (the common case) is held as that session, a
- * user with more as a set of them.
+ * remove it when it ends.
  */
 export class LocalSessions {
-  readonly #users = new Map<string, LocalSession | Set<LocalSession>>();
+  readonly #users = new Map<string, SmallSet<LocalSession>>();
   #sockets = 0;
   #streams = 0;
 
   /** Adds a session of `userId`; {@link remove} it once it ends. */
   add(userId: string, session: LocalSession): void {
-    const held = this.#users.get(userId);
-    if (held === session || (held instanceof Set && held.has(session))) return;
-    if (held === undefined) this.#users.set(userId, session);
-    else if (held instanceof Set) held.add(session);
-    else this.#users.set(userId, new Set([held, session]));
+    let sessions = this.#users.get(userId);
+    if (sessions === undefined) this.#users.set(userId, (sessions = new SmallSet()));
+    if (sessions.has(session)) return;
+    sessions.add(session);
     this.#count(session, 1);
   }
 
   /** Removes a session {@link add} added; a second call does nothing. */
   remove(userId: string, session: LocalSession): void {
-    const held = this.#users.get(userId);
-    if (held === session) {
-      this.#users.delete(userId);
-    } else if (held instanceof Set && held.delete(session)) {
-      if (held.size === 0) this.#users.delete(userId);
-    } else {
-      return;
-    }
+    const sessions = this.#users.get(userId);
+    if (sessions?.delete(session) !== true) return;
+    if (sessions.size === 0) this.#users.delete(userId);
     this.#count(session, -1);
   }
 
@@ -67,9 +62,7 @@ export class LocalSessions {
   }
 
   #sessionsOf(userId: string): LocalSession[] {
-    const held = this.#users.get(userId);
-    if (held === undefined) return [];
-    return held instanceof Set ? [...held] : [held];
+    return [...(this.#users.get(userId) ?? [])];
   }
 
   #count(session: LocalSession, delta: number): void {

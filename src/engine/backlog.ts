@@ -1,3 +1,4 @@
+import { SmallSet } from '../util/small-set.ts';
 import type { MessageStream, StreamBacklog } from './message-stream.ts';
 
 /** The connection a {@link Backlog} is for (an object the transport keeps anyway, not two closures). */
@@ -19,7 +20,7 @@ export interface BacklogOwner {
 export class Backlog implements StreamBacklog {
   #owed = 0;
   #exceeded = false;
-  readonly #streams = new Set<MessageStream>();
+  readonly #streams = new SmallSet<MessageStream>();
   readonly #limitBytes: number;
   readonly #owner: BacklogOwner;
 
@@ -34,7 +35,7 @@ export class Backlog implements StreamBacklog {
   }
 
   /** The connection's live message streams. */
-  get streams(): ReadonlySet<MessageStream> {
+  get streams(): Iterable<MessageStream> {
     return this.#streams;
   }
 

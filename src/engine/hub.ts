@@ -1,6 +1,7 @@
 import type { Bus } from '../bus/bus.ts';
 import type { DeliveryTally, Message } from '../domain/message.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { SmallSet } from '../util/small-set.ts';
 import { MessageStream, type StreamBacklog } from './message-stream.ts';
 
 export interface HubOptions {
@@ -20,7 +21,7 @@ export interface HubOptions {
  * stream, detach after the last) and keeps those calls ordered per user.
  */
 export class Hub {
-  readonly #sessions = new Map<string, Set<MessageStream>>();
+  readonly #sessions = new Map<string, SmallSet<MessageStream>>();
   /** Users the bus is attached for (or being attached), as last requested. */
   readonly #attached = new Set<string>();
   /** Per user, the tail of the chain of attach/detach calls, so they never overtake each other. */
@@ -81,7 +82,7 @@ export class Hub {
     });
     let streams = this.#sessions.get(userId);
     if (streams === undefined) {
-      streams = new Set();
+      streams = new SmallSet();
       this.#sessions.set(userId, streams);
     }
     streams.add(stream);

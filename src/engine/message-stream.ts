@@ -87,6 +87,10 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
   #wake: (() => void) | undefined;
   /** The pushed stream's sink ({@link drive}). */
   #sink: StreamSink | undefined;
+  /** Settles {@link drive}'s promise. */
+  #driven: { readonly resolve: () => void; readonly reject: (error: unknown) => void } | undefined;
+  /** The pushed stream's driver is running ({@link #run}). */
+  #driving = false;
   /**
    * The consumer waits in {@link next} for a live message with nothing buffered, nothing held and
    * nothing to catch up: a pushed message can go straight to the sink. Cleared by every wake-up.
@@ -122,16 +126,20 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
 
   /**
    * Pushes every event to `sink` from now on instead of waiting to be pulled; resolves once the
-   * stream has ended (after a failure, which is the sink's last event, or {@link end}).
+   * stream has ended (after a failure, which is the sink's last event, or {@link end}), rejects when
+   * the sink throws.
+   *
+   * The driver ({@link #run}) runs only while there is something to do: catching up, draining what
+   * was buffered, a failure or the end to hand over. Live and idle, it stops instead of waiting in
+   * {@link next}, `push` hands messages to the sink itself, and {@link #notify} starts the driver
+   * again — so a parked stream holds no suspended call (most sockets, most of the time).
    */
-  async drive(sink: StreamSink): Promise<void> {
+  drive(sink: StreamSink): Promise<void> {
     this.#sink = sink;
-    for (;;) {
-      const result = await this.next();
-      if (result.done === true) return;
-      const pending = sink.next(result.value);
-      if (pending !== undefined) await pending;
-    }
+    return new Promise<void>((resolve, reject) => {
+      this.#driven = { resolve, reject };
+      this.#startDriver();
+    });
   }
 
   /** A live message from the hub. */
@@ -281,6 +289,45 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
     this.#parked = false;
     const wake = this.#wake;
     this.#wake = undefined;
-    wake?.();
+    if (wake !== undefined) wake();
+    else this.#startDriver();
+  }
+
+  /** Starts the pushed stream's driver unless it runs already (or the stream is pulled). */
+  #startDriver(): void {
+    const sink = this.#sink;
+    const driven = this.#driven;
+    if (sink === undefined || driven === undefined || this.#driving) return;
+    this.#driving = true;
+    this.#run(sink).then((ended) => {
+      if (ended) driven.resolve();
+    }, driven.reject);
+  }
+
+  /**
+   * Hands events to the sink until the stream is live and idle (false: `push` takes over, parked)
+   * or has ended (true). It clears {@link #driving} as it stops, in the same turn, so a
+   * {@link #notify} right after starts a new driver.
+   */
+  async #run(sink: StreamSink): Promise<boolean> {
+    try {
+      for (;;) {
+        if (this.#idle()) {
+          this.#parked = true;
+          return false;
+        }
+        const result = await this.next();
+        if (result.done === true) return true;
+        const pending = sink.next(result.value);
+        if (pending !== undefined) await pending;
+      }
+    } finally {
+      this.#driving = false;
+    }
+  }
+
+  /** Live, with nothing to read, hand over or wait for: what `push` may deliver straight to the sink. */
+  #idle(): boolean {
+    return !this.#done && this.#failure === undefined && !this.#held && !this.#catchingUp && this.#page.length === 0 && this.#live.length === 0;
   }
 }

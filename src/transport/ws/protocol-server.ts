@@ -208,31 +208,64 @@ class Session<R, C> implements ProtocolSession {
     // Its own entry: a `complete` removes it, and a new operation may take the id while this one ends.
     const running: Running = { stream: undefined };
     operations.set(id, running);
+    let outcome: Outcome;
     try {
-      const outcome = await this.#rules.subscribe(connection, id, payload, operations.size);
-      if (isErrors(outcome)) {
-        if (this.#current(id, running)) this.#send(JSON.stringify({ id, type: 'error', payload: outcome.map((error) => error.toJSON()) }));
-        return;
-      }
-      if (isStream(outcome)) {
-        const stream = outcome[Symbol.asyncIterator]();
-        // Completed by the client (or the socket closed) while the operation started.
-        if (!this.#current(id, running)) return void (await stream.return?.());
-        running.stream = stream;
-        try {
-          for (let step = await stream.next(); step.done !== true; step = await stream.next()) this.#next(connection, id, step.value);
-        } catch (error) {
-          const original = error instanceof Error ? error : new Error(String(error));
-          if (this.#current(id, running)) this.#send(JSON.stringify({ id, type: 'error', payload: [new GraphQLError(original.message, { originalError: original }).toJSON()] }));
-          return;
-        }
-      } else if (this.#current(id, running)) {
-        this.#next(connection, id, outcome);
-      }
-      if (this.#current(id, running)) this.#send(JSON.stringify({ id, type: 'complete' }));
-    } finally {
-      if (this.#current(id, running)) operations.delete(id);
+      outcome = await this.#rules.subscribe(connection, id, payload, operations.size);
+    } catch (error) {
+      this.#settle(id, running);
+      throw error;
     }
+    if (isErrors(outcome)) {
+      if (this.#current(id, running)) this.#send(JSON.stringify({ id, type: 'error', payload: outcome.map((error) => error.toJSON()) }));
+      return this.#settle(id, running);
+    }
+    if (!isStream(outcome)) {
+      if (this.#current(id, running)) {
+        this.#next(connection, id, outcome);
+        this.#send(JSON.stringify({ id, type: 'complete' }));
+      }
+      return this.#settle(id, running);
+    }
+    const stream = outcome[Symbol.asyncIterator]();
+    // Completed by the client (or the socket closed) while the operation started.
+    if (!this.#current(id, running)) return void (await stream.return?.());
+    running.stream = stream;
+    this.#follow(connection, id, running, stream);
+  }
+
+  /**
+   * Writes a stream's results as they come, then `complete`; `error` when the stream (or writing a
+   * result) throws. A chain of callbacks rather than a loop in an async function, so that nothing
+   * stays suspended per operation while it waits: a pushed subscription waits for its whole life.
+   */
+  #follow(connection: C, id: string, running: Running, stream: AsyncIterator<ExecutionResult>): void {
+    const failed = (error: unknown) => {
+      const original = error instanceof Error ? error : new Error(String(error));
+      if (this.#current(id, running)) this.#send(JSON.stringify({ id, type: 'error', payload: [new GraphQLError(original.message, { originalError: original }).toJSON()] }));
+      this.#settle(id, running);
+    };
+    const received = (step: IteratorResult<ExecutionResult>) => {
+      if (step.done === true) {
+        if (this.#current(id, running)) this.#send(JSON.stringify({ id, type: 'complete' }));
+        return this.#settle(id, running);
+      }
+      try {
+        this.#next(connection, id, step.value);
+      } catch (error) {
+        return failed(error);
+      }
+      this.#follow(connection, id, running, stream);
+    };
+    // A write that throws (the socket's own send) closes with 4500, as any rule that throws does.
+    stream
+      .next()
+      .then(received, failed)
+      .catch((error: unknown) => this.#fail(error));
+  }
+
+  /** The operation is over: its id is free again, unless a new operation has taken it. */
+  #settle(id: string, running: Running): void {
+    if (this.#current(id, running)) this.#operations.delete(id);
   }
 
   /** Whether `running` still holds `id` (no `complete` removed it, no new operation took the id). */
