@@ -159,4 +159,67 @@ describe('MessageStream', () => {
     stream.end();
     await driven;
   });
+  it('pushed and parked: a failure, an overflow and the end each start the driver again, in order', async () => {
+    const { bus, stream, reads } = await setup({ liveLimit: 2 });
+    stream.startAt(await bus.tail('bob'), false);
+    const got: string[] = [];
+    let ended = false;
+    const driven = stream
+      .drive({
+        next(event) {
+          got.push(event instanceof Error ? `error:${event.message}` : event.body);
+          return undefined;
+        },
+      })
+      .then(() => (ended = true));
+    await bus.send(draft('live'));
+    expect(got).toEqual(['live']);
+    expect(reads).toEqual([]);
+    // Held, three messages overflow the live buffer of two: back to history once resynced, each once.
+    stream.hold();
+    for (const body of ['o1', 'o2', 'o3']) await bus.send(draft(body));
+    expect(got).toEqual(['live']);
+    stream.resync();
+    await waitFor('the overflowed messages from history', () => got.length === 4, { intervalMs: 1 });
+    expect(got).toEqual(['live', 'o1', 'o2', 'o3']);
+    expect(reads.length).toBeGreaterThan(0);
+    // Parked again: live straight to the sink, then a failure is its last event and ends the drive.
+    await bus.send(draft('after'));
+    expect(got.slice(-1)).toEqual(['after']);
+    stream.fail(new Error('cut off'));
+    await driven;
+    expect([ended, got.slice(-1)]).toEqual([true, ['error:cut off']]);
+    await bus.send(draft('too late'));
+    expect(got.slice(-1)).toEqual(['error:cut off']);
+  });
+
+  it('pushed and parked: end() resolves the drive with nothing more handed over', async () => {
+    const { bus, stream } = await setup();
+    stream.startAt(await bus.tail('bob'), false);
+    const got: string[] = [];
+    const driven = stream.drive({
+      next(event) {
+        got.push(event instanceof Error ? 'error' : event.body);
+        return undefined;
+      },
+    });
+    await bus.send(draft('one'));
+    stream.end();
+    await driven;
+    await bus.send(draft('two'));
+    expect(got).toEqual(['one']);
+  });
+
+  it('pushed: a sink that throws rejects the drive', async () => {
+    const { bus, stream } = await setup();
+    for (let i = 0; i < 3; i++) await bus.send(draft(`h${i}`));
+    stream.startAt('0-0', true);
+    await expect(
+      stream.drive({
+        next() {
+          throw new Error('socket gone');
+        },
+      }),
+    ).rejects.toThrow('socket gone');
+  });
 });
