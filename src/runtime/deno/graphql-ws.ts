@@ -1,5 +1,5 @@
 import { CloseCode } from 'graphql-ws';
-import type { GraphqlWsProtocol, ProtocolSession, ProtocolSocket } from '../../transport/ws/protocol-server.ts';
+import { INTERNAL_ERROR_REASON, type GraphqlWsProtocol, type ProtocolSession, type ProtocolSocket } from '../../transport/ws/protocol-server.ts';
 
 export interface DenoGraphqlWsHooks {
   /** Why a frame must not reach the protocol server (the socket closes with that code and reason), or `undefined`. */
@@ -22,7 +22,6 @@ export interface DenoSocketOptions {
   readonly closed: (code: number) => void;
 }
 
-const INTERNAL_ERROR_REASON = 'Internal server error';
 
 /**
  * Serves the graphql-ws protocol (`transport/ws/protocol-server.ts`) on Deno WebSockets, in the role

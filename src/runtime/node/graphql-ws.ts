@@ -1,6 +1,6 @@
 import { CloseCode } from 'graphql-ws';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
-import type { GraphqlWsProtocol, ProtocolSession, ProtocolSocket } from '../../transport/ws/protocol-server.ts';
+import { INTERNAL_ERROR_REASON, type GraphqlWsProtocol, type ProtocolSession, type ProtocolSocket } from '../../transport/ws/protocol-server.ts';
 
 export interface NodeGraphqlWsHooks {
   /** Why a frame must not reach the protocol server (the socket closes with that code and reason), or `undefined`. */
@@ -22,7 +22,6 @@ const KEEP_ALIVE_MS = 12_000;
  * right after, a burst that showed as a 70–100 ms p99 in every second of the node-capacity benchmark.
  */
 const KEEP_ALIVE_TICK_MS = 50;
-const INTERNAL_ERROR_REASON = 'Internal server error';
 
 /**
  * Serves the graphql-ws protocol (`transport/ws/protocol-server.ts`) on `sockets`, in the role of

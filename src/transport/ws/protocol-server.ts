@@ -83,7 +83,8 @@ export function createProtocol<R, C>(rules: SocketRules<R, C>): GraphqlWsProtoco
   return { open: (socket, raw) => new Session(rules, socket, raw) };
 }
 
-const INTERNAL_ERROR_REASON = 'Internal server error';
+/** The close reason with 4500, on every runtime (graphql-ws's own). */
+export const INTERNAL_ERROR_REASON = 'Internal server error';
 const ACK = '{"type":"connection_ack"}';
 
 /** One operation in flight: the entry of its id, and the stream it runs (once there is one). */
