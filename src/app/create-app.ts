@@ -10,6 +10,7 @@ import { withTimedReads } from '../bus/timed-reads.ts';
 import { createRedisLink } from '../redis/link.ts';
 import { createClusterStatus } from './cluster-status.ts';
 import type { Config } from './config.ts';
+import { SlotSocket, type CountedSocket } from './counted-socket.ts';
 import { Hub } from '../engine/hub.ts';
 import { errorMessage } from '../util/error-message.ts';
 import { silentLogger, type Logger } from '../util/logger.ts';
@@ -102,10 +103,10 @@ export interface SocketGate {
   /** Why an upgrade from `origin` must be refused (403 origin, 503 node full), or `undefined`. */
   refusal(origin: string | null | undefined): { status: number; message: string } | undefined;
   /**
-   * Counts an accepted socket against MAX_CONNECTIONS; call the returned function once, with the
-   * close code, when it closes (`switchboard_websocket_closes_total`).
+   * Counts an accepted socket against MAX_CONNECTIONS; tell the returned object when it closes, with
+   * the close code (`switchboard_websocket_closes_total`).
    */
-  opened(): (code: number) => void;
+  opened(): CountedSocket;
   /**
    * Admission control (src/limits/admission.ts; ADMISSION_* variables). Called once a socket has
    * opened, before any frame. When it returns a refusal — `{ code: 1013, reason: 'Try again later:
@@ -291,13 +292,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
         }
         return undefined;
       },
-      opened() {
-        const slot = connectionLimits.openConnection();
-        return (code) => {
-          slot.release();
-          metrics.connections.closed(code);
-        };
-      },
+      opened: () => new SlotSocket(connectionLimits.openConnection(), metrics.connections),
       admit() {
         const refusal = admission.admit();
         if (refusal !== undefined) metrics.connections.refused(refusal.cause);

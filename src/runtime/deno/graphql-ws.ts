@@ -1,4 +1,5 @@
 import { CloseCode } from 'graphql-ws';
+import type { CountedSocket } from '../../app/counted-socket.ts';
 import { INTERNAL_ERROR_REASON, type GraphqlWsProtocol, type ProtocolSession, type ProtocolSocket } from '../../transport/ws/protocol-server.ts';
 
 export interface DenoGraphqlWsHooks {
@@ -18,8 +19,8 @@ export interface DenoSocketOptions {
   readonly protocol: string;
   /** Admission control's refusal: the socket is closed with it as soon as it opens, and the protocol server never sees it. */
   readonly refusal: { code: number; reason: string } | undefined;
-  /** Called once with the close code (`SocketGate.opened`'s callback). */
-  readonly closed: (code: number) => void;
+  /** Told the close code once the socket closed (`SocketGate.opened`). */
+  readonly counted: CountedSocket;
 }
 
 
@@ -33,8 +34,8 @@ export interface DenoSocketOptions {
  */
 export function useDenoGraphqlWs(protocol: GraphqlWsProtocol<WebSocket>, hooks: DenoGraphqlWsHooks): (socket: WebSocket, socketOptions: DenoSocketOptions) => void {
   const shared: Shared = { protocol, hooks };
-  return (socket, { protocol: subprotocol, refusal, closed }) => {
-    const connection = new DenoConnection(socket, subprotocol, refusal, closed, shared);
+  return (socket, { protocol: subprotocol, refusal, counted }) => {
+    const connection = new DenoConnection(socket, subprotocol, refusal, counted, shared);
     for (const type of EVENTS) socket.addEventListener(type, connection);
   };
 }
@@ -51,7 +52,7 @@ class DenoConnection implements ProtocolSocket {
   readonly protocol: string;
   readonly #socket: WebSocket;
   readonly #refusal: { code: number; reason: string } | undefined;
-  readonly #counted: (code: number) => void;
+  readonly #counted: CountedSocket;
   readonly #shared: Shared;
   /** Set while an admitted socket has not yet sent `connection_ack` nor closed. */
   #handshaking: boolean;
@@ -61,7 +62,7 @@ class DenoConnection implements ProtocolSocket {
     socket: WebSocket,
     protocol: string,
     refusal: { code: number; reason: string } | undefined,
-    counted: (code: number) => void,
+    counted: CountedSocket,
     shared: Shared,
   ) {
     this.protocol = protocol;
@@ -114,7 +115,7 @@ class DenoConnection implements ProtocolSocket {
   #close(code: number, reason: string): void {
     this.#settle();
     this.#session?.closed(code, reason);
-    this.#counted(code);
+    this.#counted.closed(code);
     this.#shared.hooks.forget(this.#socket);
   }
 

@@ -77,7 +77,7 @@ export async function serveDeno(app: App, options: { port: number; internal?: { 
       sockets.add(socket);
       handleSocket(socket, {
         protocol: protocol === false ? '' : protocol,
-        closed: app.sockets.opened(),
+        counted: app.sockets.opened(),
         // Admission control: a refused socket is closed as soon as it opens, before the protocol server sees it.
         refusal: app.sockets.admit(),
       });

@@ -1,5 +1,6 @@
 import { CloseCode } from 'graphql-ws';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
+import type { CountedSocket } from '../../app/counted-socket.ts';
 import { INTERNAL_ERROR_REASON, type GraphqlWsProtocol, type ProtocolSession, type ProtocolSocket } from '../../transport/ws/protocol-server.ts';
 
 export interface NodeGraphqlWsHooks {
@@ -7,6 +8,8 @@ export interface NodeGraphqlWsHooks {
   frameRefusal(data: RawData, isBinary: boolean): { code: number; reason: string } | undefined;
   /** A socket failed: reported once; the socket closes with 4500. */
   internalError(error: unknown): void;
+  /** A socket opened (`SocketGate.opened`): told when it closes. */
+  opened(): CountedSocket;
   /** Admission control (`SocketGate.admit`): a refusal closes the socket before the protocol server sees it. */
   admit?(): { code: number; reason: string } | undefined;
   /** An admitted socket's handshake ended (`connection_ack` sent, or the socket closed): once per admitted socket. */
@@ -43,7 +46,7 @@ export function useGraphqlWs(
   sockets.on('error', (error) => {
     if (host !== undefined && !host.listening) return;
     hooks.internalError(error);
-    for (const socket of sockets.clients) socket.close(CloseCode.InternalServerError, INTERNAL_ERROR_REASON);
+    for (const socket of admitted()) socket.close(CloseCode.InternalServerError, INTERNAL_ERROR_REASON);
   });
 
   // Keep-alive: sockets are dealt into `keepAliveMs / KEEP_ALIVE_TICK_MS` groups, and each tick visits one group, so
@@ -70,6 +73,12 @@ export function useGraphqlWs(
   }, keepAliveMs / groupCount);
   keepAlive.unref();
   let dealt = 0;
+  // Every admitted socket is in one group: they are the binding's list of sockets, so `sockets` need
+  // not track its clients (ws's tracking costs a close listener and a set entry per socket). A socket
+  // admission refused is not in any; it is closing already.
+  function* admitted(): Generator<WebSocket> {
+    for (const group of groups) yield* group;
+  }
 
   // The socket listeners, one function each for every socket (ws calls them with `this` the socket,
   // which finds its binding through one property) rather than three closures per socket.
@@ -86,31 +95,33 @@ export function useGraphqlWs(
     const binding = this[BINDING];
     if (binding === undefined) return;
     binding.settle();
-    binding.group.delete(this);
+    binding.group?.delete(this);
     unanswered.delete(this);
     binding.session?.closed(code, String(reason));
+    binding.counted.closed(code);
   }
 
   sockets.on('connection', (socket: BoundSocket) => {
     // `on`, not `once`: ws emits 'error' and 'close' at most once per socket, and a `once` wrapper
     // costs two more objects per socket.
     socket.on('error', failed);
+    socket.on('close', closed);
+    const binding = new NodeSocket(socket, hooks, hooks.opened());
+    socket[BINDING] = binding;
     const refusal = hooks.admit?.();
     if (refusal !== undefined) return socket.close(refusal.code, refusal.reason);
     const group = groups[dealt++ % groupCount] as Set<WebSocket>;
     group.add(socket);
+    binding.admitted(group);
     socket.on('pong', answered);
-    const binding = new NodeSocket(socket, hooks, group);
-    socket[BINDING] = binding;
     binding.session = protocol.open(binding, socket);
     socket.on('message', received);
-    socket.on('close', closed);
   });
 
   return {
     async dispose() {
       clearInterval(keepAlive);
-      for (const socket of sockets.clients) socket.close(1001, 'Going away');
+      for (const socket of admitted()) socket.close(1001, 'Going away');
       sockets.removeAllListeners();
       await new Promise<void>((resolve, reject) => sockets.close((error) => (error ? reject(error) : resolve())));
     },
@@ -125,20 +136,27 @@ interface BoundSocket extends WebSocket {
 }
 
 /**
- * A ws socket as the protocol server sees it, and what the listeners need of it: its session, its
- * keep-alive group; it settles the admitted socket's handshake once.
+ * A ws socket as the protocol server sees it, and what the listeners need of it: its count, its
+ * session and keep-alive group once admitted; it settles the admitted socket's handshake once.
  */
 class NodeSocket implements ProtocolSocket {
   readonly #socket: WebSocket;
   readonly #hooks: NodeGraphqlWsHooks;
-  readonly group: Set<WebSocket>;
+  readonly counted: CountedSocket;
+  group: Set<WebSocket> | undefined;
   session: ProtocolSession | undefined;
-  #handshaking = true;
+  #handshaking = false;
 
-  constructor(socket: WebSocket, hooks: NodeGraphqlWsHooks, group: Set<WebSocket>) {
+  constructor(socket: WebSocket, hooks: NodeGraphqlWsHooks, counted: CountedSocket) {
     this.#socket = socket;
     this.#hooks = hooks;
+    this.counted = counted;
+  }
+
+  /** Admission let the socket in: it is pinged with `group`, and its handshake is in flight. */
+  admitted(group: Set<WebSocket>): void {
     this.group = group;
+    this.#handshaking = true;
   }
 
   get protocol(): string {

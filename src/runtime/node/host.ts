@@ -115,6 +115,8 @@ export async function serveNode(app: App, options: { port: number; host?: string
     // ws refuses a larger frame with 1009 before buffering it.
     maxPayload: app.sockets.maxPayloadBytes,
     handleProtocols,
+    // The binding keeps its own list of sockets (graphql-ws.ts).
+    clientTracking: false,
     verifyClient({ origin }: { origin?: string }, done: (result: boolean, code?: number, message?: string) => void) {
       const refusal = app.sockets.refusal(origin);
       if (refusal === undefined) done(true);
@@ -125,6 +127,7 @@ export async function serveNode(app: App, options: { port: number; host?: string
   const graphqlWs = useGraphqlWs(app.graphqlWs<WebSocket>(), sockets, {
     frameRefusal: (data, isBinary) => (isBinary ? app.sockets.frameRefusal(data) : undefined),
     internalError: (error) => app.sockets.internalError(error),
+    opened: () => app.sockets.opened(),
     admit: () => app.sockets.admit(),
     settled: () => app.sockets.settled(),
   });
@@ -134,8 +137,6 @@ export async function serveNode(app: App, options: { port: number; host?: string
   const connected = (socket: WebSocket, req: IncomingMessage) => sockets.emit('connection', socket, req);
   server.removeAllListeners('upgrade');
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => pacer.submit(socket, () => sockets.handleUpgrade(req, socket, head, connected)));
-  // ws emits 'close' once, with the close code first: `on` spares the `once` wrapper, kept per socket.
-  sockets.on('connection', (socket: WebSocket) => void socket.on('close', app.sockets.opened()));
   const listening = await listenShared(server, options);
   // INTERNAL_PORT: /metrics and /admin* only (the app refuses them on the public listener), no sockets.
   const internal = options.internal === undefined ? undefined : createServer(createServerAdapter<{ req: IncomingMessage; res: ServerResponse }>(handleOn(true)));
@@ -162,7 +163,7 @@ export async function serveNode(app: App, options: { port: number; host?: string
       internal?.closeAllConnections();
       // Both settle once every connection has ended (closed below).
       const closed = Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), listening.close()]);
-      for (const client of sockets.clients) client.close(1001, 'Going away');
+      // Closes every WebSocket with 1001.
       await graphqlWs.dispose();
       server.closeIdleConnections();
       while (exchanges.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));

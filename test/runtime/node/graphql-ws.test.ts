@@ -14,10 +14,12 @@ afterAll(async () => {
 });
 
 /** A ws server with the adapter (acknowledging every connection_init); returns its URL and what it saw. */
-async function serve(): Promise<{ url: string; errors: unknown[] }> {
+async function serve(): Promise<{ url: string; errors: unknown[]; closes: number[] }> {
   const server: Server = createServer();
   const sockets = new WebSocketServer({ server, handleProtocols });
   const errors: unknown[] = [];
+  /** The close code of each counted socket, as `SocketGate.opened`'s object is told it. */
+  const closes: number[] = [];
   const protocol = createProtocol<WebSocket, true>({
     initTimeoutMs: 3_000,
     connect: async () => ({ connection: true, ready: Promise.resolve() }),
@@ -30,6 +32,7 @@ async function serve(): Promise<{ url: string; errors: unknown[] }> {
   const graphqlWs = useGraphqlWs(protocol, sockets, {
     frameRefusal: (_data, isBinary) => (isBinary ? { code: 4400, reason: 'Binary frames are not accepted' } : undefined),
     internalError: (error) => errors.push(error),
+    opened: () => ({ closed: (code) => void closes.push(code) }),
     keepAliveMs: KEEP_ALIVE_MS,
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -37,7 +40,7 @@ async function serve(): Promise<{ url: string; errors: unknown[] }> {
     await graphqlWs.dispose();
     await new Promise((resolve) => server.close(resolve));
   });
-  return { url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`, errors };
+  return { url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`, errors, closes };
 }
 
 /** An acknowledged graphql-transport-ws client; `autoPong: false` plays a peer that stopped answering. */
@@ -55,7 +58,7 @@ async function connect(url: string, options: { autoPong: boolean }): Promise<{ s
 
 describe('graphql-ws on Node (runtime/node-graphql-ws.ts)', () => {
   it('terminates a socket that stops answering pings within two keep-alive periods, and keeps one that answers', async () => {
-    const { url, errors } = await serve();
+    const { url, errors, closes } = await serve();
     const silent = await connect(url, { autoPong: false });
     const live = await connect(url, { autoPong: true });
     let pings = 0;
@@ -65,12 +68,16 @@ describe('graphql-ws on Node (runtime/node-graphql-ws.ts)', () => {
     await waitFor('two pings answered by the live socket', () => pings >= 2, { timeoutMs: 5_000 });
     expect(live.socket.readyState).toBe(WebSocket.OPEN);
     expect(errors).toEqual([]);
+    await waitFor('the cut socket counted as closed', () => closes.length === 1);
+    expect(closes).toEqual([1006]);
   });
 
   it('closes with the refusal of a refused frame, before the protocol server sees it', async () => {
-    const { url } = await serve();
+    const { url, closes } = await serve();
     const client = await connect(url, { autoPong: true });
     client.socket.send(Buffer.from('{"type":"ping"}'), { binary: true });
     expect(await client.closed).toBe(4400);
+    await waitFor('the close counted', () => closes.length === 1);
+    expect(closes).toEqual([4400]);
   });
 });
