@@ -1,5 +1,6 @@
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { CloseCode as ProtocolCode, GRAPHQL_TRANSPORT_WS_PROTOCOL } from 'graphql-ws';
+import { SmallMap } from '../../util/small-map.ts';
 import { parseClientMessage, type ClientMessage, type SubscribePayload } from './client-message.ts';
 
 /**
@@ -105,7 +106,8 @@ class Session<R, C> implements ProtocolSession {
   /** Set when the socket has closed. */
   #closedWith: { readonly code: number; readonly reason: string } | undefined;
   #connection: C | undefined;
-  readonly #operations = new Map<string, Running>();
+  /** Operations by id; a `SmallMap`, as a socket mostly runs one (a `Map` alone is about 190 bytes). */
+  readonly #operations = new SmallMap<string, Running>();
 
   constructor(rules: SocketRules<R, C>, socket: ProtocolSocket, raw: R) {
     this.#rules = rules;
