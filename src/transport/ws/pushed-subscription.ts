@@ -55,8 +55,10 @@ export async function subscribePushed(options: PushedSubscriptionOptions): Promi
     return { errors: [mask(located)] };
   }
   const { id, socket, backlog, highWaterBytes } = options;
-  // Only what frames need: the stream holds what the subscription holds, not the request's context.
-  return new PushedOperation(stream, { plan, id, socket, backlog, highWaterBytes, mask, variables: coerced });
+  // Only what frames need: the stream holds what the subscription holds, not the request's context;
+  // an operation without variables shares one empty set of them.
+  const kept = (plan.operation.variableDefinitions?.length ?? 0) === 0 ? NO_VARIABLES : coerced;
+  return new PushedOperation(stream, { plan, id, socket, backlog, highWaterBytes, mask, variables: kept });
 }
 
 /** Resolves once `socket` holds at most `bytes` unsent bytes, or is no longer open. */
@@ -65,6 +67,8 @@ async function drained(socket: PushSocket, bytes: number): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
   }
 }
+
+const NO_VARIABLES: Record<string, unknown> = Object.freeze({});
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
