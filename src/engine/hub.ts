@@ -2,7 +2,7 @@ import type { Bus } from '../bus/bus.ts';
 import type { DeliveryTally, Message } from '../domain/message.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { SmallSet } from '../util/small-set.ts';
-import { MessageStream, type StreamBacklog } from './message-stream.ts';
+import { MessageStream, type MessageStreamOptions, type StreamBacklog } from './message-stream.ts';
 
 export interface HubOptions {
   /** History entries read per page while a stream catches up. Default 100. */
@@ -27,28 +27,30 @@ export class Hub {
   /** Per user, the tail of the chain of attach/detach calls, so they never overtake each other. */
   readonly #syncing = new Map<string, Promise<void>>();
   readonly #bus: Bus;
-  readonly #pageSize: number;
-  readonly #liveLimit: number;
   readonly #metrics: Metrics['delivery'] | undefined;
   readonly #now: () => number;
-
-  // One function of each kind for every stream: they depend on nothing of the stream's.
-  readonly #onOverflow = (): void => {
-    this.#metrics?.overflowDropped.inc();
-    this.#metrics?.overflowBackfills.inc();
-  };
-  readonly #onEmit = (message: Message, fromHistory: boolean): void => {
-    if (this.#metrics === undefined) return;
-    this.#metrics.delivered.inc();
-    (fromHistory ? this.#metrics.historyLatency : this.#metrics.liveLatency).observe(this.#age(message));
-  };
+  /** One options object, with one function of each kind, for every stream: a stream passes itself. */
+  readonly #streamOptions: MessageStreamOptions;
 
   constructor(bus: Bus, options: HubOptions = {}) {
     this.#bus = bus;
-    this.#pageSize = options.pageSize ?? 100;
-    this.#liveLimit = options.liveLimit ?? 1000;
     this.#metrics = options.metrics?.delivery;
     this.#now = options.now ?? Date.now;
+    this.#streamOptions = {
+      read: (userId, after, limit) => this.#bus.read(userId, after, limit),
+      pageSize: options.pageSize ?? 100,
+      liveLimit: options.liveLimit ?? 1000,
+      onEnd: (stream) => this.#remove(stream.userId, stream),
+      onOverflow: () => {
+        this.#metrics?.overflowDropped.inc();
+        this.#metrics?.overflowBackfills.inc();
+      },
+      onEmit: (message, fromHistory) => {
+        if (this.#metrics === undefined) return;
+        this.#metrics.delivered.inc();
+        (fromHistory ? this.#metrics.historyLatency : this.#metrics.liveLatency).observe(this.#age(message));
+      },
+    };
   }
 
   /** Users with at least one live stream on this node. */
@@ -71,15 +73,7 @@ export class Hub {
    * @param options.backlog told what the stream owes its consumer (the slow-consumer rule).
    */
   async subscribe(userId: string, after?: string, options: { backlog?: StreamBacklog | undefined } = {}): Promise<MessageStream> {
-    const stream: MessageStream = new MessageStream({
-      backlog: options.backlog,
-      read: (cursor, limit) => this.#bus.read(userId, cursor, limit),
-      pageSize: this.#pageSize,
-      liveLimit: this.#liveLimit,
-      onEnd: () => this.#remove(userId, stream),
-      onOverflow: this.#onOverflow,
-      onEmit: this.#onEmit,
-    });
+    const stream = new MessageStream(userId, this.#streamOptions, options.backlog);
     let streams = this.#sessions.get(userId);
     if (streams === undefined) {
       streams = new SmallSet();

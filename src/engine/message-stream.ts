@@ -28,26 +28,38 @@ function frameBytes(message: Message): number {
   return 160 + message.id.length + message.sentAt.length + byteLength(message.fromUserId) + byteLength(message.toUserId) + byteLength(message.body);
 }
 
-/** Where a stream reads history from (the bus). */
-type ReadHistory = (after: string, limit: number) => Promise<HistoryPage>;
+/** Where a stream reads its user's history from (the bus). */
+type ReadHistory = (userId: string, after: string, limit: number) => Promise<HistoryPage>;
 
 /**
- * Where a pushed stream's events go (see {@link MessageStream.drive}). It returns a promise when the
- * consumer wants the stream to wait before the next history event (its socket's buffer is full), or
- * `undefined` to go on at once. A failure (an `Error` event) is the last event.
+ * Where a pushed stream's events go (see {@link MessageStream.drive}), and who is told once that the
+ * stream is over. Told through calls rather than a promise: a parked stream has nothing pending.
  */
 export interface StreamSink {
+  /**
+   * One event. A promise when the consumer wants the stream to wait before the next history event
+   * (its socket's buffer is full), `undefined` to go on at once. A failure (an `Error` event) is the
+   * last event.
+   */
   next(event: Message | Error): Promise<void> | undefined;
+  /** The stream ended after its last event (a failure, or {@link MessageStream.end}). */
+  ended(): void;
+  /** `next` threw (or its promise rejected) with `error`; the stream has been ended. */
+  failed(error: unknown): void;
 }
 
+/**
+ * What every stream of one hub shares (one object for all of them: a stream is kept as long as its
+ * subscription). What differs per stream — its user, its backlog — is the constructor's.
+ */
 export interface MessageStreamOptions {
   readonly read: ReadHistory;
   /** History entries fetched per read while catching up. */
   readonly pageSize: number;
   /** Live messages buffered before the stream drops them and catches up from history instead. */
   readonly liveLimit: number;
-  /** Called once when the stream ends, however it ends. */
-  readonly onEnd: () => void;
+  /** Called once when a stream ends, however it ends. */
+  readonly onEnd: (stream: MessageStream) => void;
   /** Called when the live buffer overflowed and the stream fell back to history. */
   readonly onOverflow?: () => void;
   /**
@@ -55,8 +67,6 @@ export interface MessageStreamOptions {
    * restarting) before it gives up with the error. Default 30 000 ms.
    */
   readonly retryWindowMs?: number;
-  /** Told how many bytes the stream owes its consumer. */
-  readonly backlog?: StreamBacklog | undefined;
   /** Called for every message handed to the consumer (delivery metrics): read from history, or live. */
   readonly onEmit?: (message: Message, fromHistory: boolean) => void;
 }
@@ -85,10 +95,8 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
   #page: Message[] = [];
   #live: Message[] = [];
   #wake: (() => void) | undefined;
-  /** The pushed stream's sink ({@link drive}). */
+  /** The pushed stream's sink ({@link drive}), until it has been told the stream is over. */
   #sink: StreamSink | undefined;
-  /** Settles {@link drive}'s promise. */
-  #driven: { readonly resolve: () => void; readonly reject: (error: unknown) => void } | undefined;
   /** The pushed stream's driver is running ({@link #run}). */
   #driving = false;
   /**
@@ -105,11 +113,17 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
    * clamped at 0, so history emitted on a resume (never pushed) does not count against later pushes.
    */
   #owed = 0;
+  /** Whose messages these are. */
+  readonly userId: string;
   readonly #options: MessageStreamOptions;
+  /** Told how many bytes the stream owes its consumer. */
+  readonly #backlog: StreamBacklog | undefined;
 
-  constructor(options: MessageStreamOptions) {
+  constructor(userId: string, options: MessageStreamOptions, backlog?: StreamBacklog) {
+    this.userId = userId;
     this.#options = options;
-    options.backlog?.attach(this);
+    this.#backlog = backlog;
+    backlog?.attach(this);
   }
 
   /** Starts after `cursor`: catching up from history, or live only (messages after `cursor`). */
@@ -125,33 +139,36 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
   }
 
   /**
-   * Pushes every event to `sink` from now on instead of waiting to be pulled; resolves once the
-   * stream has ended (after a failure, which is the sink's last event, or {@link end}), rejects when
-   * the sink throws.
+   * Pushes every event to `sink` from now on instead of waiting to be pulled, and tells it once when
+   * the stream is over: `ended` after its last event (a failure, or {@link end}), `failed` when the
+   * sink threw (the stream ends then, too).
    *
    * The driver ({@link #run}) runs only while there is something to do: catching up, draining what
    * was buffered, a failure or the end to hand over. Live and idle, it stops instead of waiting in
    * {@link next}, `push` hands messages to the sink itself, and {@link #notify} starts the driver
    * again — so a parked stream holds no suspended call (most sockets, most of the time).
    */
-  drive(sink: StreamSink): Promise<void> {
+  drive(sink: StreamSink): void {
     this.#sink = sink;
-    return new Promise<void>((resolve, reject) => {
-      this.#driven = { resolve, reject };
-      this.#startDriver();
-    });
+    this.#startDriver();
   }
 
   /** A live message from the hub. */
   push(message: Message): PushOutcome {
     if (this.#done) return 'ignored';
-    if (this.#parked && this.#sink !== undefined && !this.#held && !this.#catchingUp) {
+    const sink = this.#sink;
+    if (this.#parked && sink !== undefined && !this.#held && !this.#catchingUp) {
       // Live and idle: straight to the sink (a live frame is not held back for a full socket buffer;
       // the slow-consumer rule bounds what a socket may owe).
       if (compareIds(message.id, this.#cursor) <= 0) return 'ignored';
       this.#cursor = message.id;
       this.#options.onEmit?.(message, false);
-      void this.#sink.next(message);
+      try {
+        void sink.next(message);
+      } catch (error) {
+        this.#sinkFailed(sink, error);
+        return 'ignored';
+      }
       return 'delivered';
     }
     this.#owe(frameBytes(message));
@@ -239,9 +256,9 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
     this.#page = [];
     this.#live = [];
     this.#owe(-this.#owed);
-    this.#options.backlog?.detach(this);
+    this.#backlog?.detach(this);
     this.#notify();
-    this.#options.onEnd();
+    this.#options.onEnd(this);
   }
 
   [Symbol.asyncIterator](): this {
@@ -262,7 +279,7 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
     this.#stale = false;
     let page: HistoryPage;
     try {
-      page = await this.#options.read(this.#cursor, this.#options.pageSize);
+      page = await this.#options.read(this.userId, this.#cursor, this.#options.pageSize);
     } catch (error) {
       return error instanceof Error ? error : new Error(String(error));
     }
@@ -282,7 +299,7 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
     const owed = Math.max(0, this.#owed + bytes);
     const delta = owed - this.#owed;
     this.#owed = owed;
-    if (delta !== 0) this.#options.backlog?.add(delta);
+    if (delta !== 0) this.#backlog?.add(delta);
   }
 
   #notify(): void {
@@ -293,15 +310,29 @@ export class MessageStream implements AsyncIterableIterator<Message | Error> {
     else this.#startDriver();
   }
 
-  /** Starts the pushed stream's driver unless it runs already (or the stream is pulled). */
+  /** Starts the pushed stream's driver unless it runs already (or the stream is pulled, or over). */
   #startDriver(): void {
     const sink = this.#sink;
-    const driven = this.#driven;
-    if (sink === undefined || driven === undefined || this.#driving) return;
+    if (sink === undefined || this.#driving) return;
     this.#driving = true;
-    this.#run(sink).then((ended) => {
-      if (ended) driven.resolve();
-    }, driven.reject);
+    // Either is told only while `sink` is still the stream's: a `push` whose sink threw has told it.
+    this.#run(sink).then(
+      (ended) => {
+        if (!ended || this.#sink !== sink) return;
+        this.#sink = undefined;
+        sink.ended();
+      },
+      (error: unknown) => {
+        if (this.#sink === sink) this.#sinkFailed(sink, error);
+      },
+    );
+  }
+
+  /** The sink threw: the stream ends, and the sink is told why (not `ended`). */
+  #sinkFailed(sink: StreamSink, error: unknown): void {
+    this.#sink = undefined;
+    this.end();
+    sink.failed(error);
   }
 
   /**

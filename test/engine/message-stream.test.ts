@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BusUnavailableError, type HistoryPage } from '../../src/bus/bus.ts';
 import { createMemoryBus } from '../../src/bus/memory-bus.ts';
 import type { Message } from '../../src/domain/message.ts';
-import { MessageStream } from '../../src/engine/message-stream.ts';
+import { MessageStream, type StreamSink } from '../../src/engine/message-stream.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const LIMITS = { maxPerUser: 10_000, ttlMs: 3_600_000, idempotencyTtlMs: 60_000 };
@@ -15,14 +15,14 @@ async function setup(options: { pageSize?: number; liveLimit?: number; retryWind
   await bus.start({ deliver: (message) => stream?.push(message), resync: () => stream?.resync() });
   const reads: string[] = [];
   let failReads = 0;
-  stream = new MessageStream({
-    read: async (after, limit): Promise<HistoryPage> => {
+  stream = new MessageStream('bob', {
+    read: async (userId, after, limit): Promise<HistoryPage> => {
       reads.push(after);
       if (failReads > 0) {
         failReads -= 1;
         throw new BusUnavailableError('down');
       }
-      return bus.read('bob', after, limit);
+      return bus.read(userId, after, limit);
     },
     pageSize: options.pageSize ?? 10,
     liveLimit: options.liveLimit ?? 1_000,
@@ -38,6 +38,11 @@ async function setup(options: { pageSize?: number; liveLimit?: number; retryWind
     return bodies;
   };
   return { bus, stream, reads, take, failNextReads: (count: number) => (failReads = count) };
+}
+
+/** Drives `stream` into `next`; resolves when the sink is told the stream ended, rejects when it failed. */
+function driveToEnd(stream: MessageStream, next: StreamSink['next']): Promise<void> {
+  return new Promise((resolve, reject) => stream.drive({ next, ended: resolve, failed: reject }));
 }
 
 describe('MessageStream', () => {
@@ -133,12 +138,10 @@ describe('MessageStream', () => {
     stream.startAt(start, true);
     const got: string[] = [];
     let release: (() => void) | undefined;
-    const driven = stream.drive({
-      next(event) {
-        got.push(event instanceof Error ? `error:${event.name}` : event.body);
-        // Hold the catch-up after its third message, as a socket with a full buffer does.
-        return got.length === 3 ? new Promise<void>((resolve) => (release = resolve)) : undefined;
-      },
+    const driven = driveToEnd(stream, (event) => {
+      got.push(event instanceof Error ? `error:${event.name}` : event.body);
+      // Hold the catch-up after its third message, as a socket with a full buffer does.
+      return got.length === 3 ? new Promise<void>((resolve) => (release = resolve)) : undefined;
     });
     await waitFor('the catch-up to wait for the sink', () => release !== undefined, { intervalMs: 1 });
     expect(got).toEqual(['h0', 'h1', 'h2']);
@@ -164,14 +167,10 @@ describe('MessageStream', () => {
     stream.startAt(await bus.tail('bob'), false);
     const got: string[] = [];
     let ended = false;
-    const driven = stream
-      .drive({
-        next(event) {
-          got.push(event instanceof Error ? `error:${event.message}` : event.body);
-          return undefined;
-        },
-      })
-      .then(() => (ended = true));
+    const driven = driveToEnd(stream, (event) => {
+      got.push(event instanceof Error ? `error:${event.message}` : event.body);
+      return undefined;
+    }).then(() => (ended = true));
     await bus.send(draft('live'));
     expect(got).toEqual(['live']);
     expect(reads).toEqual([]);
@@ -197,11 +196,9 @@ describe('MessageStream', () => {
     const { bus, stream } = await setup();
     stream.startAt(await bus.tail('bob'), false);
     const got: string[] = [];
-    const driven = stream.drive({
-      next(event) {
-        got.push(event instanceof Error ? 'error' : event.body);
-        return undefined;
-      },
+    const driven = driveToEnd(stream, (event) => {
+      got.push(event instanceof Error ? 'error' : event.body);
+      return undefined;
     });
     await bus.send(draft('one'));
     stream.end();
@@ -210,16 +207,25 @@ describe('MessageStream', () => {
     expect(got).toEqual(['one']);
   });
 
-  it('pushed: a sink that throws rejects the drive', async () => {
-    const { bus, stream } = await setup();
-    for (let i = 0; i < 3; i++) await bus.send(draft(`h${i}`));
-    stream.startAt('0-0', true);
-    await expect(
+  it('pushed: a sink that throws is told why, once, and the stream ends (catching up, and live)', async () => {
+    for (const catchingUp of [true, false]) {
+      const { bus, stream } = await setup();
+      for (let i = 0; i < 3; i++) await bus.send(draft(`h${i}`));
+      stream.startAt(catchingUp ? '0-0' : await bus.tail('bob'), catchingUp);
+      const told: string[] = [];
+      let calls = 0;
       stream.drive({
         next() {
+          calls += 1;
           throw new Error('socket gone');
         },
-      }),
-    ).rejects.toThrow('socket gone');
+        ended: () => void told.push('ended'),
+        failed: (error) => void told.push(`failed:${(error as Error).message}`),
+      });
+      if (!catchingUp) await bus.send(draft('live'));
+      await waitFor('the sink told', () => told.length > 0, { intervalMs: 1 });
+      await bus.send(draft('after'));
+      expect([told, calls, await stream.next()]).toEqual([['failed:socket gone'], 1, { value: undefined, done: true }]);
+    }
   });
 });

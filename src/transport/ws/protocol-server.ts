@@ -23,7 +23,8 @@ import { parseClientMessage, type ClientMessage, type SubscribePayload } from '.
  * | a rule throws | close 4500, reported once |
  *
  * Per socket it keeps one {@link ProtocolSession} (fields, no closures once `connection_init` is
- * handled) and, per operation, the suspended call that runs it; graphql-ws's server kept a context
+ * handled) and, per operation, one `Operation` object; a pushed subscription adds nothing pending to
+ * it, a generic stream the `then` callbacks of the step it waits for. graphql-ws's server kept a context
  * object, its subscriptions record, the init timer, a dozen closures and, for a subscription's whole
  * life, its subscribe message (the query text, the variables, the token in `connectionParams`).
  */
@@ -40,10 +41,30 @@ export interface ProtocolSocket {
 
 /**
  * What an operation runs to: errors before it executes (sent as one `error` message), one result (one
- * `next`, then `complete`), or a stream of results (a `next` each, then `complete`). A stream may write
- * its own frames and yield nothing (a pushed subscription, `pushed-subscription.ts`).
+ * `next`, then `complete`), a stream of results (a `next` each, then `complete`), or an operation that
+ * writes its own frames ({@link PushedStream}).
  */
-export type Outcome = readonly GraphQLError[] | ExecutionResult | AsyncIterable<ExecutionResult>;
+export type Outcome = readonly GraphQLError[] | ExecutionResult | AsyncIterable<ExecutionResult> | PushedStream;
+
+/**
+ * An operation that writes its own `next` frames (a pushed subscription, `pushed-subscription.ts`) and
+ * tells the server when it is over through calls, not a promise: nothing is pending per operation
+ * while it waits, and a pushed subscription waits for its whole life.
+ */
+export interface PushedStream {
+  /** Starts the operation; `watcher` is told once when it is over. */
+  start(watcher: OperationWatcher): void;
+  /** The client completed the operation, or the socket closed. The watcher may still be told; the server ignores it then. */
+  return(): void;
+}
+
+/** What a {@link PushedStream} tells the server. */
+export interface OperationWatcher {
+  /** The operation ended by itself: the server writes `complete`. */
+  ended(): void;
+  /** Writing a frame failed: the server writes `error` with it. */
+  failed(error: unknown): void;
+}
 
 /** The service's part of every socket: identity, limits, operations, release. `C` is what a connected socket carries. */
 export interface SocketRules<R, C> {
@@ -88,12 +109,37 @@ export function createProtocol<R, C>(rules: SocketRules<R, C>): GraphqlWsProtoco
 export const INTERNAL_ERROR_REASON = 'Internal server error';
 const ACK = '{"type":"connection_ack"}';
 
-/** One operation in flight: the entry of its id, and the stream it runs (once there is one). */
-interface Running {
-  stream: AsyncIterator<ExecutionResult> | undefined;
+/**
+ * One operation in flight: the entry of its id, the stream it runs (once there is one), and what a
+ * pushed stream tells when it is over. An object with methods: a pushed subscription keeps it for its
+ * whole life.
+ */
+class Operation implements OperationWatcher {
+  readonly id: string;
+  readonly #session: OperationOwner;
+  stream: AsyncIterator<ExecutionResult> | PushedStream | undefined;
+
+  constructor(id: string, session: OperationOwner) {
+    this.id = id;
+    this.#session = session;
+  }
+
+  ended(): void {
+    this.#session.operationEnded(this);
+  }
+
+  failed(error: unknown): void {
+    this.#session.operationFailed(this, error);
+  }
 }
 
-class Session<R, C> implements ProtocolSession {
+/** The session an {@link Operation} reports to. */
+interface OperationOwner {
+  operationEnded(operation: Operation): void;
+  operationFailed(operation: Operation, error: unknown): void;
+}
+
+class Session<R, C> implements ProtocolSession, OperationOwner {
   readonly #rules: SocketRules<R, C>;
   readonly #socket: ProtocolSocket;
   /** The runtime's socket, until `connection_init` hands it to the rules. */
@@ -107,7 +153,7 @@ class Session<R, C> implements ProtocolSession {
   #closedWith: { readonly code: number; readonly reason: string } | undefined;
   #connection: C | undefined;
   /** Operations by id; a `SmallMap`, as a socket mostly runs one (a `Map` alone is about 190 bytes). */
-  readonly #operations = new SmallMap<string, Running>();
+  readonly #operations = new SmallMap<string, Operation>();
 
   constructor(rules: SocketRules<R, C>, socket: ProtocolSocket, raw: R) {
     this.#rules = rules;
@@ -163,9 +209,9 @@ class Session<R, C> implements ProtocolSession {
       case 'subscribe':
         return this.#subscribe(message.id, message.payload);
       case 'complete': {
-        const running = this.#operations.get(message.id);
+        const operation = this.#operations.get(message.id);
         this.#operations.delete(message.id);
-        await running?.stream?.return?.();
+        await operation?.stream?.return?.();
         return;
       }
     }
@@ -202,71 +248,91 @@ class Session<R, C> implements ProtocolSession {
     const operations = this.#operations;
     if (operations.has(id)) return this.#socket.close(ProtocolCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
     // Its own entry: a `complete` removes it, and a new operation may take the id while this one ends.
-    const running: Running = { stream: undefined };
-    operations.set(id, running);
+    const operation = new Operation(id, this);
+    operations.set(id, operation);
     let outcome: Outcome;
     try {
       outcome = await this.#rules.subscribe(connection, id, payload, operations.size);
     } catch (error) {
-      this.#settle(id, running);
+      this.#settle(operation);
       throw error;
     }
     if (isErrors(outcome)) {
-      if (this.#current(id, running)) this.#send(JSON.stringify({ id, type: 'error', payload: outcome.map((error) => error.toJSON()) }));
-      return this.#settle(id, running);
+      if (this.#current(operation)) this.#send(JSON.stringify({ id, type: 'error', payload: outcome.map((error) => error.toJSON()) }));
+      return this.#settle(operation);
+    }
+    if (isPushed(outcome)) {
+      // Completed by the client (or the socket closed) while the operation started.
+      if (!this.#current(operation)) return outcome.return();
+      operation.stream = outcome;
+      return outcome.start(operation);
     }
     if (!isStream(outcome)) {
-      if (this.#current(id, running)) {
+      if (this.#current(operation)) {
         this.#next(connection, id, outcome);
         this.#send(JSON.stringify({ id, type: 'complete' }));
       }
-      return this.#settle(id, running);
+      return this.#settle(operation);
     }
     const stream = outcome[Symbol.asyncIterator]();
-    // Completed by the client (or the socket closed) while the operation started.
-    if (!this.#current(id, running)) return void (await stream.return?.());
-    running.stream = stream;
-    this.#follow(connection, id, running, stream);
+    if (!this.#current(operation)) return void (await stream.return?.());
+    operation.stream = stream;
+    this.#follow(connection, operation, stream);
+  }
+
+  /** The operation ended by itself: `complete`, unless the client completed it or the socket closed. */
+  operationEnded(operation: Operation): void {
+    try {
+      if (this.#current(operation)) this.#send(JSON.stringify({ id: operation.id, type: 'complete' }));
+      this.#settle(operation);
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  /** The operation's stream (or writing one of its results) threw: `error`, unless it is over already. */
+  operationFailed(operation: Operation, error: unknown): void {
+    try {
+      const original = error instanceof Error ? error : new Error(String(error));
+      if (this.#current(operation)) {
+        this.#send(JSON.stringify({ id: operation.id, type: 'error', payload: [new GraphQLError(original.message, { originalError: original }).toJSON()] }));
+      }
+      this.#settle(operation);
+    } catch (failure) {
+      this.#fail(failure);
+    }
   }
 
   /**
    * Writes a stream's results as they come, then `complete`; `error` when the stream (or writing a
    * result) throws. A chain of callbacks rather than a loop in an async function, so that nothing
-   * stays suspended per operation while it waits: a pushed subscription waits for its whole life.
+   * stays suspended per operation while it waits.
    */
-  #follow(connection: C, id: string, running: Running, stream: AsyncIterator<ExecutionResult>): void {
-    const failed = (error: unknown) => {
-      const original = error instanceof Error ? error : new Error(String(error));
-      if (this.#current(id, running)) this.#send(JSON.stringify({ id, type: 'error', payload: [new GraphQLError(original.message, { originalError: original }).toJSON()] }));
-      this.#settle(id, running);
-    };
+  #follow(connection: C, operation: Operation, stream: AsyncIterator<ExecutionResult>): void {
     const received = (step: IteratorResult<ExecutionResult>) => {
-      if (step.done === true) {
-        if (this.#current(id, running)) this.#send(JSON.stringify({ id, type: 'complete' }));
-        return this.#settle(id, running);
-      }
+      if (step.done === true) return this.operationEnded(operation);
       try {
-        this.#next(connection, id, step.value);
+        this.#next(connection, operation.id, step.value);
       } catch (error) {
-        return failed(error);
+        return this.operationFailed(operation, error);
       }
-      this.#follow(connection, id, running, stream);
+      this.#follow(connection, operation, stream);
     };
-    // A write that throws (the socket's own send) closes with 4500, as any rule that throws does.
+    // A `next` that throws closes with 4500, as any rule that throws does.
     stream
       .next()
-      .then(received, failed)
+      .then(received, (error: unknown) => this.operationFailed(operation, error))
       .catch((error: unknown) => this.#fail(error));
   }
 
   /** The operation is over: its id is free again, unless a new operation has taken it. */
-  #settle(id: string, running: Running): void {
-    if (this.#current(id, running)) this.#operations.delete(id);
+  #settle(operation: Operation): void {
+    if (this.#current(operation)) this.#operations.delete(operation.id);
   }
 
-  /** Whether `running` still holds `id` (no `complete` removed it, no new operation took the id). */
-  #current(id: string, running: Running): boolean {
-    return this.#operations.get(id) === running;
+  /** Whether `operation` still holds its id (no `complete` removed it, no new operation took the id). */
+  #current(operation: Operation): boolean {
+    return this.#operations.get(operation.id) === operation;
   }
 
   #next(connection: C, id: string, result: ExecutionResult): void {
@@ -288,6 +354,10 @@ class Session<R, C> implements ProtocolSession {
 
 function isErrors(outcome: Outcome): outcome is readonly GraphQLError[] {
   return Array.isArray(outcome);
+}
+
+function isPushed(outcome: Outcome): outcome is PushedStream {
+  return typeof (outcome as Partial<PushedStream>).start === 'function';
 }
 
 function isStream(outcome: Outcome): outcome is AsyncIterable<ExecutionResult> {

@@ -2,6 +2,7 @@ import { getArgumentValues, getVariableValues, locatedError, type ExecutionResul
 import type { Message } from '../../domain/message.ts';
 import type { MessageStream, StreamSink } from '../../engine/message-stream.ts';
 import type { GraphQLContext } from '../../graphql/context.ts';
+import type { OperationWatcher, PushedStream } from './protocol-server.ts';
 import { subscribeToMessages } from '../../graphql/resolvers.ts';
 import type { EventPlan, MaskError } from './event-plan.ts';
 
@@ -70,8 +71,6 @@ async function drained(socket: PushSocket, bytes: number): Promise<void> {
 
 const NO_VARIABLES: Record<string, unknown> = Object.freeze({});
 
-const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
-
 /** What a pushed operation writes with: the options of {@link subscribePushed}, variables coerced. */
 type FrameOptions = Pick<PushedSubscriptionOptions, 'plan' | 'socket' | 'backlog' | 'highWaterBytes' | 'mask'> & {
   readonly id: string;
@@ -79,19 +78,18 @@ type FrameOptions = Pick<PushedSubscriptionOptions, 'plan' | 'socket' | 'backlog
 };
 
 /**
- * A pushed subscription: the sink its stream writes frames through, and what graphql-ws holds for it,
- * an async iterator that yields nothing and finishes when the stream ends. graphql-ws keeps owning the
- * operation — its id, `complete` in both directions, the end of the socket (`return`) — while the
- * frames bypass it. The stream starts pushing on the first `next()`, which graphql-ws calls once it has
- * registered the operation. One object per subscription, with methods rather than closures: it lives
+ * A pushed subscription: the sink its stream writes frames through, and the operation the protocol
+ * server holds for it (`PushedStream`). The server keeps owning the operation — its id, `complete` in
+ * both directions, the end of the socket (`return`) — while the frames bypass it, and is told when the
+ * stream is over. One object per subscription, with methods rather than closures or promises: it lives
  * as long as the subscription.
  */
-export class PushedOperation implements AsyncIterableIterator<never, undefined>, StreamSink {
+export class PushedOperation implements PushedStream, StreamSink {
   readonly #stream: MessageStream;
   readonly #options: FrameOptions;
   /** `{"id":…,"type":"next","payload":`: the frame graphql-ws would write, spliced around each payload. */
   readonly #prefix: string;
-  #ended: Promise<IteratorReturnResult<undefined>> | undefined;
+  #watcher: OperationWatcher | undefined;
 
   constructor(stream: MessageStream, options: FrameOptions) {
     this.#stream = stream;
@@ -99,15 +97,14 @@ export class PushedOperation implements AsyncIterableIterator<never, undefined>,
     this.#prefix = `{"id":${JSON.stringify(options.id)},"type":"next","payload":`;
   }
 
+  /** The protocol server registered the operation: the stream starts pushing. */
+  start(watcher: OperationWatcher): void {
+    this.#watcher = watcher;
+    this.#stream.drive(this);
+  }
+
   /** Writes one event's frame (the stream's sink); asks the catch-up to wait while the socket's buffer is full. */
-  next(event: Message | Error): Promise<void> | undefined;
-  /** graphql-ws's iteration: resolves when the stream has ended. */
-  next(): Promise<IteratorReturnResult<undefined>>;
-  next(event?: Message | Error): Promise<void> | Promise<IteratorReturnResult<undefined>> | undefined {
-    if (event === undefined) {
-      this.#ended ??= this.#stream.drive(this).then(() => DONE);
-      return this.#ended;
-    }
+  next(event: Message | Error): Promise<void> | undefined {
     const { socket, plan, variables, mask, highWaterBytes } = this.#options;
     this.#options.backlog.check();
     if (socket.readyState !== OPEN) return undefined;
@@ -117,12 +114,15 @@ export class PushedOperation implements AsyncIterableIterator<never, undefined>,
     return socket.bufferedAmount > highWaterBytes ? drained(socket, highWaterBytes / 2) : undefined;
   }
 
-  return(): Promise<IteratorReturnResult<undefined>> {
-    this.#stream.end();
-    return Promise.resolve(DONE);
+  ended(): void {
+    this.#watcher?.ended();
   }
 
-  [Symbol.asyncIterator](): this {
-    return this;
+  failed(error: unknown): void {
+    this.#watcher?.failed(error);
+  }
+
+  return(): void {
+    this.#stream.end();
   }
 }

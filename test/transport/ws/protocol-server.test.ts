@@ -1,6 +1,13 @@
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { createProtocol, type Outcome, type ProtocolSession, type SocketRules } from '../../../src/transport/ws/protocol-server.ts';
+import {
+  createProtocol,
+  type OperationWatcher,
+  type Outcome,
+  type ProtocolSession,
+  type PushedStream,
+  type SocketRules,
+} from '../../../src/transport/ws/protocol-server.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
 /**
@@ -52,6 +59,21 @@ function controlledStream() {
       wake?.();
     },
   };
+}
+
+/** An operation that writes its own frames (as a pushed subscription does): the test tells its watcher when it is over. */
+function pushedOperation() {
+  const state: { watcher: OperationWatcher | undefined; starts: number; returns: number } = { watcher: undefined, starts: 0, returns: 0 };
+  const operation: PushedStream = {
+    start(watcher) {
+      state.starts += 1;
+      state.watcher = watcher;
+    },
+    return() {
+      state.returns += 1;
+    },
+  };
+  return { operation, state };
 }
 
 function open(
@@ -304,6 +326,64 @@ describe('graphql-transport-ws protocol server (transport/ws/protocol-server.ts)
     frame({ type: 'subscribe', id: 'e', payload: { query: 'subscription { tick }' } });
     await settle();
     expect(recorded.sent).toEqual([{ id: 'e', type: 'error', payload: [{ message: 'stream broke' }] }]);
+  });
+
+  it('starts a pushed operation once it holds its id; complete when it ends by itself, error when it failed', async () => {
+    const ending = pushedOperation();
+    const failing = pushedOperation();
+    const operations: Outcome[] = [ending.operation, failing.operation, { data: { hello: 'again' } }];
+    const { recorded, frame, settle } = await acknowledged({ subscribe: async () => operations.shift() as Outcome });
+    frame({ type: 'subscribe', id: 'p1', payload: { query: 'subscription { tick }' } });
+    frame({ type: 'subscribe', id: 'p2', payload: { query: 'subscription { tick }' } });
+    await settle();
+    expect([ending.state.starts, failing.state.starts, recorded.sent]).toEqual([1, 1, []]);
+    ending.state.watcher?.ended();
+    failing.state.watcher?.failed(new Error('socket write failed'));
+    // Told twice: the operation is over, nothing more goes out.
+    ending.state.watcher?.ended();
+    expect(recorded.sent).toEqual([
+      { id: 'p1', type: 'complete' },
+      { id: 'p2', type: 'error', payload: [{ message: 'socket write failed' }] },
+    ]);
+    // The id is free again.
+    frame({ type: 'subscribe', id: 'p1', payload: { query: '{ hello }' } });
+    await settle();
+    expect(recorded.closes).toEqual([]);
+    expect(recorded.sent.slice(2)).toEqual([
+      { id: 'p1', type: 'next', payload: { data: { hello: 'again' } } },
+      { id: 'p1', type: 'complete' },
+    ]);
+  });
+
+  it("returns a pushed operation on the client's complete and on close, and sends nothing when it then reports its end", async () => {
+    const completed = pushedOperation();
+    const closed = pushedOperation();
+    const late = pushedOperation();
+    let startLate!: () => void;
+    const operations = [completed.operation, closed.operation];
+    const { session, recorded, frame, settle } = await acknowledged({
+      subscribe: async (_connection, id) => {
+        if (id !== 'late') return operations.shift() as Outcome;
+        await new Promise<void>((resolve) => (startLate = resolve));
+        return late.operation;
+      },
+    });
+    frame({ type: 'subscribe', id: 'c', payload: { query: 'subscription { tick }' } });
+    frame({ type: 'subscribe', id: 's', payload: { query: 'subscription { tick }' } });
+    frame({ type: 'subscribe', id: 'late', payload: { query: 'subscription { tick }' } });
+    await settle();
+    frame({ type: 'complete', id: 'c' });
+    frame({ type: 'complete', id: 'late' });
+    await settle();
+    completed.state.watcher?.ended();
+    startLate();
+    await settle();
+    // Completed while it started: returned, never started.
+    expect([late.state.starts, late.state.returns]).toEqual([0, 1]);
+    session.closed(1000, 'bye');
+    await settle();
+    closed.state.watcher?.failed(new Error('too late'));
+    expect([completed.state.returns, closed.state.returns, recorded.sent]).toEqual([1, 1, []]);
   });
 
   it('closes with 4500 and reports once when a rule throws', async () => {
