@@ -10,7 +10,7 @@ import { withTimedReads } from '../bus/timed-reads.ts';
 import { createRedisLink } from '../redis/link.ts';
 import { createClusterStatus } from './cluster-status.ts';
 import type { Config } from './config.ts';
-import { SlotSocket, type CountedSocket } from './counted-socket.ts';
+import { createSocketGate, type SocketGate } from './socket-gate.ts';
 import { Hub } from '../engine/hub.ts';
 import { errorMessage } from '../util/error-message.ts';
 import { silentLogger, type Logger } from '../util/logger.ts';
@@ -19,8 +19,7 @@ import { createPresence } from '../presence/create-presence.ts';
 import { anyAuthenticatedUser, type PresencePolicy } from '../presence/policy.ts';
 import { Admission, LagProbe } from '../limits/admission.ts';
 import { ConnectionLimits } from '../limits/connection-limits.ts';
-import { frameRefusal } from '../transport/ws/frame-guard.ts';
-import { guardRequest, originAllowed, originRefusal } from '../transport/http/http-guard.ts';
+import { guardRequest } from '../transport/http/http-guard.ts';
 import { useQueryLimits } from '../graphql/plugins/query-limits.ts';
 import { createRedisSendRate } from '../send-rate/redis-send-rate.ts';
 import { createMemorySendRate } from '../send-rate/memory-send-rate.ts';
@@ -91,40 +90,6 @@ export interface App {
   drain(): void;
   /** Ends every subscription and closes the bus. */
   stop(): Promise<void>;
-}
-
-/**
- * The socket rules a runtime applies where only it can: at the upgrade and on raw frames.
- * @public (part of {@link App})
- */
-export interface SocketGate {
-  /** Largest frame in bytes (ws `maxPayload` on Node; checked by {@link frameRefusal} on Deno). */
-  readonly maxPayloadBytes: number;
-  /** Why an upgrade from `origin` must be refused (403 origin, 503 node full), or `undefined`. */
-  refusal(origin: string | null | undefined): { status: number; message: string } | undefined;
-  /**
-   * Counts an accepted socket against MAX_CONNECTIONS; tell the returned object when it closes, with
-   * the close code (`switchboard_websocket_closes_total`).
-   */
-  opened(): CountedSocket;
-  /**
-   * Admission control (src/limits/admission.ts; ADMISSION_* variables). Called once a socket has
-   * opened, before any frame. When it returns a refusal — `{ code: 1013, reason: 'Try again later:
-   * retry in <ms> ms' }`, the node has too many handshakes in flight or its event loop lags — the
-   * runtime closes the socket with it and hands it to graphql-ws not at all. When it returns
-   * `undefined` the socket is admitted and counts as a handshake in flight until {@link settled}.
-   * Never throws.
-   */
-  admit(): { code: number; reason: string } | undefined;
-  /**
-   * An admitted socket's handshake ended: the runtime calls it exactly once per socket `admit` let in,
-   * when the node sent `connection_ack` or when the socket closed, whichever came first.
-   */
-  settled(): void;
-  /** Why a frame must not reach graphql-ws (binary 4400, too big 1009), or `undefined`. */
-  frameRefusal(data: unknown): { code: number; reason: string } | undefined;
-  /** Logs a socket's internal fault (a graphql-ws hook threw, the socket failed); the runtime closes it with 4500. */
-  internalError(error: unknown): void;
 }
 
 /** Builds a node from its configuration. Nothing connects until {@link App.start}. */
@@ -278,30 +243,14 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
         tracing,
         internalError: socketInternalError,
       }),
-    sockets: {
-      maxPayloadBytes: security.maxPayloadBytes,
-      refusal(origin) {
-        if (!originAllowed(origin, security.allowedOrigins)) return originRefusal(origin ?? '');
-        if (!started) {
-          metrics.connections.refused('not_connected');
-          return { status: 503, message: 'Cannot accept connection: this node is not connected to Redis yet: retry shortly' };
-        }
-        if (!connectionLimits.hasRoom()) {
-          metrics.connections.refused('max_connections');
-          return { status: 503, message: `Cannot accept connection: this node holds its maximum of ${connectionLimits.maxConnections} connections` };
-        }
-        return undefined;
-      },
-      opened: () => new SlotSocket(connectionLimits.openConnection(), metrics.connections),
-      admit() {
-        const refusal = admission.admit();
-        if (refusal !== undefined) metrics.connections.refused(refusal.cause);
-        return refusal;
-      },
-      settled: () => admission.settle(),
-      frameRefusal: (data) => frameRefusal(data, security.maxPayloadBytes),
+    sockets: createSocketGate({
+      security,
+      metrics: metrics.connections,
+      limits: connectionLimits,
+      admission,
+      connected: () => started,
       internalError: socketInternalError,
-    },
+    }),
     services,
     async start(options) {
       if (development) {

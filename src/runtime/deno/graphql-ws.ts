@@ -1,5 +1,5 @@
 import { CloseCode } from 'graphql-ws';
-import type { CountedSocket } from '../../app/counted-socket.ts';
+import type { CountedSocket } from '../../app/socket-gate.ts';
 import { INTERNAL_ERROR_REASON, type GraphqlWsProtocol, type ProtocolSession, type ProtocolSocket } from '../../transport/ws/protocol-server.ts';
 
 export interface DenoGraphqlWsHooks {

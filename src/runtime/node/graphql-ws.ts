@@ -1,6 +1,6 @@
 import { CloseCode } from 'graphql-ws';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
-import type { CountedSocket } from '../../app/counted-socket.ts';
+import type { CountedSocket } from '../../app/socket-gate.ts';
 import { INTERNAL_ERROR_REASON, type GraphqlWsProtocol, type ProtocolSession, type ProtocolSocket } from '../../transport/ws/protocol-server.ts';
 
 export interface NodeGraphqlWsHooks {
