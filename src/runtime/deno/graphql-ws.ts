@@ -54,8 +54,7 @@ class DenoConnection implements ProtocolSocket {
   readonly #refusal: { code: number; reason: string } | undefined;
   readonly #counted: CountedSocket;
   readonly #shared: Shared;
-  /** Set while an admitted socket has not yet sent `connection_ack` nor closed. */
-  #handshaking: boolean;
+  /** Once the socket opened, if admitted: it tells when the handshake ended. */
   #session: ProtocolSession | undefined;
 
   constructor(
@@ -70,7 +69,6 @@ class DenoConnection implements ProtocolSocket {
     this.#refusal = refusal;
     this.#counted = counted;
     this.#shared = shared;
-    this.#handshaking = refusal === undefined;
   }
 
   handleEvent(event: Event): void {
@@ -94,8 +92,8 @@ class DenoConnection implements ProtocolSocket {
     this.#socket.close(code, reason);
   }
 
-  acknowledged(): void {
-    this.#settle();
+  handshakeEnded(): void {
+    this.#shared.hooks.settled();
   }
 
   #open(): void {
@@ -113,16 +111,11 @@ class DenoConnection implements ProtocolSocket {
   }
 
   #close(code: number, reason: string): void {
-    this.#settle();
+    // Admitted, but closed before it opened: no session was there to end the handshake.
+    if (this.#session === undefined && this.#refusal === undefined) this.#shared.hooks.settled();
     this.#session?.closed(code, reason);
     this.#counted.closed(code);
     this.#shared.hooks.forget(this.#socket);
-  }
-
-  #settle(): void {
-    if (!this.#handshaking) return;
-    this.#handshaking = false;
-    this.#shared.hooks.settled();
   }
 
   #internalError(error: unknown): void {

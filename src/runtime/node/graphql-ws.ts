@@ -12,7 +12,7 @@ export interface NodeGraphqlWsHooks {
   opened(): CountedSocket;
   /** Admission control (`SocketGate.admit`): a refusal closes the socket before the protocol server sees it. */
   admit?(): { code: number; reason: string } | undefined;
-  /** An admitted socket's handshake ended (`connection_ack` sent, or the socket closed): once per admitted socket. */
+  /** An admitted socket's handshake ended (`connection_ack` sent, or the socket closed): once per admitted socket, told by its session. */
   settled?(): void;
   /** Ping period, and how long a pong may take before the socket is cut. Default 12 000 (use/ws's). */
   readonly keepAliveMs?: number;
@@ -94,7 +94,6 @@ export function useGraphqlWs(
   function closed(this: BoundSocket, code: number, reason: Buffer): void {
     const binding = this[BINDING];
     if (binding === undefined) return;
-    binding.settle();
     binding.group?.delete(this);
     unanswered.delete(this);
     binding.session?.closed(code, String(reason));
@@ -136,8 +135,9 @@ interface BoundSocket extends WebSocket {
 }
 
 /**
- * A ws socket as the protocol server sees it, and what the listeners need of it: its count, its
- * session and keep-alive group once admitted; it settles the admitted socket's handshake once.
+ * A ws socket as the protocol server sees it, and what the listeners need of it: its count, and its
+ * session and keep-alive group once admitted (every admitted socket has a session, which tells when
+ * its handshake ended).
  */
 class NodeSocket implements ProtocolSocket {
   readonly #socket: WebSocket;
@@ -145,7 +145,6 @@ class NodeSocket implements ProtocolSocket {
   readonly counted: CountedSocket;
   group: Set<WebSocket> | undefined;
   session: ProtocolSession | undefined;
-  #handshaking = false;
 
   constructor(socket: WebSocket, hooks: NodeGraphqlWsHooks, counted: CountedSocket) {
     this.#socket = socket;
@@ -153,10 +152,9 @@ class NodeSocket implements ProtocolSocket {
     this.counted = counted;
   }
 
-  /** Admission let the socket in: it is pinged with `group`, and its handshake is in flight. */
+  /** Admission let the socket in: it is pinged with `group`. */
   admitted(group: Set<WebSocket>): void {
     this.group = group;
-    this.#handshaking = true;
   }
 
   get protocol(): string {
@@ -171,14 +169,7 @@ class NodeSocket implements ProtocolSocket {
     this.#socket.close(code, reason);
   }
 
-  acknowledged(): void {
-    this.settle();
-  }
-
-  /** The handshake is over (acknowledged, or the socket closed): admission control's count, once. */
-  settle(): void {
-    if (!this.#handshaking) return;
-    this.#handshaking = false;
+  handshakeEnded(): void {
     this.#hooks.settled?.();
   }
 }

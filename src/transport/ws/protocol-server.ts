@@ -35,8 +35,11 @@ export interface ProtocolSocket {
   readonly protocol: string;
   send(data: string): void;
   close(code: number, reason: string): void;
-  /** `connection_ack` has been sent: the handshake is over (admission control counts it). */
-  acknowledged(): void;
+  /**
+   * The handshake is over: `connection_ack` was sent, or the socket closed before it (admission
+   * control counts handshakes in flight). Once per session.
+   */
+  handshakeEnded(): void;
 }
 
 /**
@@ -181,6 +184,8 @@ class Session<R, C> implements ProtocolSession, OperationOwner {
     if (this.#closedWith !== undefined) return;
     this.#closedWith = { code, reason };
     clearTimeout(this.#initTimer);
+    // Closed before the acknowledgement, which will not come now (#init checks #closedWith).
+    if (!this.#acknowledged) this.#socket.handshakeEnded();
     const streams = [...this.#operations.values()];
     this.#operations.clear();
     Promise.all(streams.map(({ stream }) => stream?.return?.()))
@@ -239,7 +244,7 @@ class Session<R, C> implements ProtocolSession, OperationOwner {
     if (this.#closedWith !== undefined) return;
     this.#acknowledged = true;
     this.#socket.send(ACK);
-    this.#socket.acknowledged();
+    this.#socket.handshakeEnded();
   }
 
   async #subscribe(id: string, payload: SubscribePayload): Promise<void> {

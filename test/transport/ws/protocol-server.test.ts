@@ -20,7 +20,8 @@ import { waitFor } from '../../helpers/wait-for.ts';
 interface Recorded {
   readonly sent: unknown[];
   closes: Array<{ code: number; reason: string }>;
-  acks: number;
+  /** How often the session told its socket the handshake ended. */
+  handshakes: number;
   readonly told: string[];
   readonly errors: unknown[];
 }
@@ -80,7 +81,7 @@ function open(
   overrides: Partial<SocketRules<'raw', string>> = {},
   options: { protocol?: string } = {},
 ): { session: ProtocolSession; recorded: Recorded; frame(message: unknown): void; settle(): Promise<void> } {
-  const recorded: Recorded = { sent: [], closes: [], acks: 0, told: [], errors: [] };
+  const recorded: Recorded = { sent: [], closes: [], handshakes: 0, told: [], errors: [] };
   const rules: SocketRules<'raw', string> = {
     initTimeoutMs: 3_000,
     connect: async (raw, params) => (params?.['authorization'] === 'ok' ? { connection: `conn(${raw})`, ready: Promise.resolve() } : undefined),
@@ -96,7 +97,7 @@ function open(
       protocol: options.protocol ?? 'graphql-transport-ws',
       send: (data) => void recorded.sent.push(JSON.parse(data)),
       close: (code, reason) => void recorded.closes.push({ code, reason }),
-      acknowledged: () => void (recorded.acks += 1),
+      handshakeEnded: () => void (recorded.handshakes += 1),
     },
     'raw',
   );
@@ -112,19 +113,22 @@ function open(
 async function acknowledged(overrides: Partial<SocketRules<'raw', string>> = {}) {
   const socket = open(overrides);
   socket.frame({ type: 'connection_init', payload: { authorization: 'ok' } });
-  await waitFor('connection_ack', () => socket.recorded.acks === 1);
+  await waitFor('connection_ack', () => socket.recorded.handshakes === 1);
   socket.recorded.sent.length = 0;
   return socket;
 }
 
 describe('graphql-transport-ws protocol server (transport/ws/protocol-server.ts)', () => {
-  it('acknowledges a connection the rules accept, once, and tells the binding', async () => {
-    const { recorded, frame, settle } = open();
+  it('acknowledges a connection the rules accept, once, and tells the binding its handshake ended, once', async () => {
+    const { session, recorded, frame, settle } = open();
     frame({ type: 'connection_init', payload: { authorization: 'ok' } });
     await settle();
     expect(recorded.sent).toEqual([{ type: 'connection_ack' }]);
-    expect(recorded.acks).toBe(1);
+    expect(recorded.handshakes).toBe(1);
     expect(recorded.closes).toEqual([]);
+    session.closed(1000, '');
+    await settle();
+    expect(recorded.handshakes).toBe(1);
   });
 
   it('waits for the rules ready promise before the acknowledgement', async () => {
@@ -143,15 +147,19 @@ describe('graphql-transport-ws protocol server (transport/ws/protocol-server.ts)
     frame({ type: 'connection_init', payload: { authorization: 'wrong' } });
     await settle();
     expect(recorded.closes).toEqual([{ code: 4403, reason: 'Forbidden' }]);
-    expect(recorded.acks).toBe(0);
+    expect(recorded.sent).toEqual([]);
+    // The handshake ends when the socket has closed.
+    expect(recorded.handshakes).toBe(0);
   });
 
-  it('closes with 4406 a socket without the subprotocol, and reads none of its frames', async () => {
-    const { recorded, frame, settle } = open({}, { protocol: '' });
+  it('closes with 4406 a socket without the subprotocol, and reads none of its frames; its handshake ends with the close', async () => {
+    const { session, recorded, frame, settle } = open({}, { protocol: '' });
     frame({ type: 'connection_init', payload: { authorization: 'ok' } });
     await settle();
     expect(recorded.closes).toEqual([{ code: 4406, reason: 'Subprotocol not acceptable' }]);
     expect(recorded.sent).toEqual([]);
+    session.closed(4406, 'Subprotocol not acceptable');
+    expect(recorded.handshakes).toBe(1);
   });
 
   it('closes with 4408 when no connection_init comes within the timeout, and not when one came', async () => {
@@ -433,7 +441,8 @@ describe('graphql-transport-ws protocol server (transport/ws/protocol-server.ts)
     admit();
     await settle();
     expect(recorded.told).toEqual(['closed none', 'disconnected c 1006', 'closed c']);
-    expect(recorded.acks).toBe(0);
+    // Ended by the close, once; no acknowledgement.
+    expect(recorded.handshakes).toBe(1);
     expect(recorded.sent).toEqual([]);
   });
 
@@ -447,6 +456,7 @@ describe('graphql-transport-ws protocol server (transport/ws/protocol-server.ts)
     ready();
     await settle();
     expect(recorded.told).toEqual(['disconnected c 1001', 'closed c']);
-    expect(recorded.acks).toBe(0);
+    expect(recorded.handshakes).toBe(1);
+    expect(recorded.sent).toEqual([]);
   });
 });
