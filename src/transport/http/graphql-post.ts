@@ -1,4 +1,4 @@
-import { getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
+import { getOperationAST, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { maskError, processRegularResult } from 'graphql-yoga';
 import { UNEXPECTED_ERROR_MESSAGE, type Yoga } from '../../graphql/yoga.ts';
 import { asGraphQLError } from '../../graphql/errors.ts';
@@ -33,6 +33,8 @@ const ANSWERED_IN: ReadonlyMap<string | undefined, string> = new Map([
 ]);
 const JSON_TYPES: ReadonlySet<string> = new Set(['application/json', 'application/json; charset=utf-8', 'application/json;charset=utf-8']);
 const PARAMS: ReadonlySet<string> = new Set(['query', 'variables', 'operationName', 'extensions']);
+/** Documents remembered as valid ({@link GraphqlPost}): as many as yoga's own document cache holds. */
+const VALID_DOCUMENTS = 256;
 
 interface Params {
   readonly query: string;
@@ -52,12 +54,23 @@ interface Params {
  * a subscription). What it runs is yoga's own envelop — the same parse and validation caches, query
  * limits, masking, error codes and context as every other transport — and a result with errors is
  * rendered by yoga's own result processor, so status codes and bodies are yoga's.
+ *
+ * A document that parsed and validated is remembered by its text (the last {@link VALID_DOCUMENTS},
+ * for the schema it validated against), and the next request with the same text goes straight to
+ * the context and execution: the parse and validation hooks — the query limits, graphql-armor's
+ * rules, yoga's caches — are functions of the text and the schema alone, so they would answer the
+ * same, but envelop calls each of them per request with a payload of closures, which was about 40 %
+ * of the garbage a send made (BENCHMARKS.md, "the allocation per send"). A document that fails is
+ * never remembered: it is parsed and validated, and refused, every time.
  */
 export class GraphqlPost {
   readonly #yoga: Yoga;
   readonly #path: string;
   readonly #maxPayloadBytes: number;
   readonly #allowedOrigins: readonly string[] | undefined;
+  /** Texts that parsed and validated against {@link #validFor}, oldest first. */
+  readonly #valid = new Map<string, DocumentNode>();
+  #validFor: GraphQLSchema | undefined;
 
   constructor(options: { yoga: Yoga; path: string; maxPayloadBytes: number; allowedOrigins: readonly string[] | undefined }) {
     this.#yoga = options.yoga;
@@ -86,13 +99,12 @@ export class GraphqlPost {
     const params = graphqlParams(body);
     if (params === undefined) return undefined;
     const { parse, validate, contextFactory, execute, schema } = this.#yoga.getEnveloped({ request: requestOf(head), params });
-    let document: DocumentNode;
-    try {
-      document = parse(params.query);
-    } catch {
-      return undefined;
+    if (this.#validFor !== schema) {
+      this.#valid.clear();
+      this.#validFor = schema;
     }
-    if (validate(schema, document).length > 0) return undefined;
+    const document = this.#valid.get(params.query) ?? this.#validated(params.query, () => parse(params.query), (parsed) => validate(schema, parsed).length === 0);
+    if (document === undefined) return undefined;
     const operationName = params.operationName ?? undefined;
     const operation = getOperationAST(document, operationName);
     if (operation?.operation !== 'query' && operation?.operation !== 'mutation') return undefined;
@@ -116,6 +128,20 @@ export class GraphqlPost {
     }
     const response = await processRegularResult(result, this.#yoga.fetchAPI, type);
     return { status: response.status, headers: Object.fromEntries(response.headers), body: await response.text() };
+  }
+
+  /** `text` parsed and validated (then remembered), or `undefined` when it does not parse or validate. */
+  #validated(text: string, parse: () => DocumentNode, valid: (document: DocumentNode) => boolean): DocumentNode | undefined {
+    let document: DocumentNode;
+    try {
+      document = parse();
+    } catch {
+      return undefined;
+    }
+    if (!valid(document)) return undefined;
+    if (this.#valid.size >= VALID_DOCUMENTS) this.#valid.delete(this.#valid.keys().next().value as string);
+    this.#valid.set(text, document);
+    return document;
   }
 }
 
