@@ -2,6 +2,7 @@ import { GraphQLError, type ExecutionResult } from 'graphql';
 import { CloseCode as ProtocolCode, GRAPHQL_TRANSPORT_WS_PROTOCOL } from 'graphql-ws';
 import { SmallMap } from '../../util/small-map.ts';
 import { parseClientMessage, type ClientMessage, type SubscribePayload } from './client-message.ts';
+import { isErrors, isPushed, isStream, Operation, type OperationOwner, type Outcome } from './operation.ts';
 
 /**
  * The server side of the graphql-transport-ws protocol (graphql-ws's PROTOCOL.md), for one node,
@@ -40,33 +41,6 @@ export interface ProtocolSocket {
    * control counts handshakes in flight). Once per session.
    */
   handshakeEnded(): void;
-}
-
-/**
- * What an operation runs to: errors before it executes (sent as one `error` message), one result (one
- * `next`, then `complete`), a stream of results (a `next` each, then `complete`), or an operation that
- * writes its own frames ({@link PushedStream}).
- */
-export type Outcome = readonly GraphQLError[] | ExecutionResult | AsyncIterable<ExecutionResult> | PushedStream;
-
-/**
- * An operation that writes its own `next` frames (a pushed subscription, `pushed-subscription.ts`) and
- * tells the server when it is over through calls, not a promise: nothing is pending per operation
- * while it waits, and a pushed subscription waits for its whole life.
- */
-export interface PushedStream {
-  /** Starts the operation; `watcher` is told once when it is over. */
-  start(watcher: OperationWatcher): void;
-  /** The client completed the operation, or the socket closed. The watcher may still be told; the server ignores it then. */
-  return(): void;
-}
-
-/** What a {@link PushedStream} tells the server. */
-export interface OperationWatcher {
-  /** The operation ended by itself: the server writes `complete`. */
-  ended(): void;
-  /** Writing a frame failed: the server writes `error` with it. */
-  failed(error: unknown): void;
 }
 
 /** The service's part of every socket: identity, limits, operations, release. `C` is what a connected socket carries. */
@@ -111,36 +85,6 @@ export function createProtocol<R, C>(rules: SocketRules<R, C>): GraphqlWsProtoco
 /** The close reason with 4500, on every runtime (graphql-ws's own). */
 export const INTERNAL_ERROR_REASON = 'Internal server error';
 const ACK = '{"type":"connection_ack"}';
-
-/**
- * One operation in flight: the entry of its id, the stream it runs (once there is one), and what a
- * pushed stream tells when it is over. An object with methods: a pushed subscription keeps it for its
- * whole life.
- */
-class Operation implements OperationWatcher {
-  readonly id: string;
-  readonly #session: OperationOwner;
-  stream: AsyncIterator<ExecutionResult> | PushedStream | undefined;
-
-  constructor(id: string, session: OperationOwner) {
-    this.id = id;
-    this.#session = session;
-  }
-
-  ended(): void {
-    this.#session.operationEnded(this);
-  }
-
-  failed(error: unknown): void {
-    this.#session.operationFailed(this, error);
-  }
-}
-
-/** The session an {@link Operation} reports to. */
-interface OperationOwner {
-  operationEnded(operation: Operation): void;
-  operationFailed(operation: Operation, error: unknown): void;
-}
 
 class Session<R, C> implements ProtocolSession, OperationOwner {
   readonly #rules: SocketRules<R, C>;
@@ -355,16 +299,4 @@ class Session<R, C> implements ProtocolSession, OperationOwner {
     this.#rules.internalError(error);
     this.#socket.close(ProtocolCode.InternalServerError, INTERNAL_ERROR_REASON);
   }
-}
-
-function isErrors(outcome: Outcome): outcome is readonly GraphQLError[] {
-  return Array.isArray(outcome);
-}
-
-function isPushed(outcome: Outcome): outcome is PushedStream {
-  return typeof (outcome as Partial<PushedStream>).start === 'function';
-}
-
-function isStream(outcome: Outcome): outcome is AsyncIterable<ExecutionResult> {
-  return typeof (outcome as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function';
 }

@@ -2,7 +2,7 @@ import { getArgumentValues, getVariableValues, locatedError, type ExecutionResul
 import type { Message } from '../../domain/message.ts';
 import type { MessageStream, StreamSink } from '../../engine/message-stream.ts';
 import type { GraphQLContext } from '../../graphql/context.ts';
-import type { OperationWatcher, PushedStream } from './protocol-server.ts';
+import type { OperationWatcher, PushedStream } from './operation.ts';
 import { subscribeToMessages } from '../../graphql/resolvers.ts';
 import type { EventPlan, MaskError } from './event-plan.ts';
 

@@ -14,7 +14,8 @@ import type { SecurityConfig } from '../../limits/config.ts';
 import type { ConnectionLimits, ConnectionSlot } from '../../limits/connection-limits.ts';
 import type { GraphQLContext } from '../../graphql/context.ts';
 import { EventPlans, type MaskError } from './event-plan.ts';
-import { createProtocol, type GraphqlWsProtocol, type Outcome } from './protocol-server.ts';
+import type { Outcome } from './operation.ts';
+import { createProtocol, type GraphqlWsProtocol } from './protocol-server.ts';
 import { UNEXPECTED_ERROR_MESSAGE, type SocketContext, type Yoga } from '../../graphql/yoga.ts';
 import { subscribePushed, type PushSocket } from './pushed-subscription.ts';
 

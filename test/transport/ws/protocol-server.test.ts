@@ -1,13 +1,7 @@
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import {
-  createProtocol,
-  type OperationWatcher,
-  type Outcome,
-  type ProtocolSession,
-  type PushedStream,
-  type SocketRules,
-} from '../../../src/transport/ws/protocol-server.ts';
+import type { OperationWatcher, Outcome, PushedStream } from '../../../src/transport/ws/operation.ts';
+import { createProtocol, type ProtocolSession, type SocketRules } from '../../../src/transport/ws/protocol-server.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
 /**
