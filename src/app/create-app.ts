@@ -1,5 +1,3 @@
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import type { Plugin } from 'graphql-yoga';
 import { useDevTokenRoute } from '../auth/dev-token.ts';
 import { withVerificationCache } from '../auth/verification-cache.ts';
 import { createVerifier } from '../auth/verifier.ts';
@@ -25,6 +23,7 @@ import { createRedisSendRate } from '../send-rate/redis-send-rate.ts';
 import { createMemorySendRate } from '../send-rate/memory-send-rate.ts';
 import { unlimited, type SendRateLimiter } from '../send-rate/send-rate.ts';
 import { useStreamLimits } from '../graphql/plugins/stream-limits.ts';
+import { useCsrfOnPost } from '../graphql/plugins/csrf-on-post.ts';
 import type { Services } from '../graphql/services.ts';
 import { AdminAuth } from '../transport/http/admin-auth.ts';
 import { useAdminPage } from '../transport/http/admin-page.ts';
@@ -193,7 +192,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     plugins: [
       useQueryLimits(security, { production: config.production }),
       useStreamLimits(connectionLimits, metrics.connections, cluster.sessions),
-      csrfOnPost(),
+      useCsrfOnPost(),
       useDemoPage({ graphqlPath: GRAPHQL_PATH }, deps.webAssets?.demoScript),
       useOperationsRoutes({ metrics, ready }),
       ...(config.adminToken === undefined
@@ -288,22 +287,6 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       await presence.close();
       await Promise.all([bus.close(), sendRate.close()]);
       await link?.close();
-    },
-  };
-}
-
-/**
- * CSRF protection for HTTP mutations (graphql-yoga's plugin): a POST whose content type a browser
- * may send cross-site without a preflight (form encodings, text/plain) needs the
- * `x-graphql-yoga-csrf` header. `application/json` and `application/graphql-response+json` POSTs
- * pass unchanged (GraphQL over HTTP). GET is left alone: yoga refuses mutations over GET (405), and
- * GET queries and EventSource subscriptions cannot set a header.
- */
-function csrfOnPost(): Plugin {
-  const csrf = useCSRFPrevention();
-  return {
-    onRequestParse(payload) {
-      if (payload.request.method === 'POST') return csrf.onRequestParse?.(payload);
     },
   };
 }
