@@ -23,11 +23,9 @@ import { isErrors, isPushed, isStream, Operation, type OperationOwner, type Outc
  * | `ping` | `pong`, with the ping's payload |
  * | a rule throws | close 4500, reported once |
  *
- * Per socket it keeps one {@link ProtocolSession} (fields, no closures once `connection_init` is
- * handled) and, per operation, one `Operation` object; a pushed subscription adds nothing pending to
- * it, a generic stream the `then` callbacks of the step it waits for. graphql-ws's server kept a context
- * object, its subscriptions record, the init timer, a dozen closures and, for a subscription's whole
- * life, its subscribe message (the query text, the variables, the token in `connectionParams`).
+ * Per socket it keeps one session of fields and, per operation, one `Operation` (operation.ts) — for a
+ * generic stream also the callbacks of the step it waits for; docs/ARCHITECTURE.md says what
+ * graphql-ws's server kept instead.
  */
 
 /** The socket a session talks through: the runtime's, seen through its binding. */
