@@ -84,7 +84,12 @@ export async function runCli(proc: CliProcess, serve: Serve, extras: HostExtras 
   // Lines written while a span is active carry its trace_id and span_id (the tracing comes next,
   // since it logs through this logger).
   let tracing: Tracing = disabledTracing;
-  const logger = pino({ level: config.logLevel, base: { service: 'switchboard' }, mixin: () => tracing.logFields() ?? {} });
+  // Synchronous writes, as Node's own stdout to a pipe: nothing waits in a buffer, so nothing has to
+  // be flushed at exit. pino's default destination buffers, and flushes at exit synchronously, and
+  // when the log's reader has gone (EPIPE) sonic-boom retries that flush forever: a node told to stop
+  // never exited (test/app/drain.test.ts). Written synchronously, the EPIPE comes back at once, and pino
+  // stops writing.
+  const logger = pino({ level: config.logLevel, base: { service: 'switchboard' }, mixin: () => tracing.logFields() ?? {} }, pino.destination({ fd: 1, sync: true }));
   const fail = (fatal: Fatal): never => {
     // LOG_LEVEL=silent drops even fatal lines: then the line goes to stderr, as a configuration error's does.
     if (logger.isLevelEnabled('fatal')) logger.fatal({ nodeId: config.nodeId, ...fatal.fields }, fatal.message);

@@ -50,6 +50,20 @@ describe('graceful shutdown on SIGTERM', () => {
     }
   });
 
+  for (const runtime of ['node', 'deno'] as const) {
+    it(`exits on SIGTERM when the reader of its log has gone (${runtime})`, async () => {
+      const node = await startNode({ SHUTDOWN_TIMEOUT_MS: '2000' }, { runtime });
+      try {
+        node.closeOutput();
+        // The log lines of the shutdown meet a closed pipe (EPIPE). It used to retry them forever.
+        const outcome = await Promise.race([node.stop().then(() => 'exited'), new Promise((resolve) => setTimeout(() => resolve('still running 20 s after SIGTERM'), 20_000))]);
+        expect([outcome, node.exitCode]).toEqual(['exited', 0]);
+      } finally {
+        await node.kill();
+      }
+    }, 30_000);
+  }
+
   it('exits within SHUTDOWN_TIMEOUT_MS when something hangs', async () => {
     const redis = await startRedis();
     const node = await startNode({ REDIS_URL: redis.url, SEND_TIMEOUT_MS: '60000', SHUTDOWN_TIMEOUT_MS: '500' });

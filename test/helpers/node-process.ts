@@ -51,6 +51,8 @@ export interface NodeProcess {
   stop(): Promise<void>;
   /** SIGKILL and wait for exit. */
   kill(): Promise<void>;
+  /** Stops reading the process's stdout and stderr and closes them: its log's reader has gone. */
+  closeOutput(): void;
 }
 
 /**
@@ -120,6 +122,10 @@ export async function startNode(env: Record<string, string | undefined> = {}, op
     },
     stop: () => signal('SIGTERM'),
     kill: () => signal('SIGKILL'),
+    closeOutput() {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    },
   };
 }
 
