@@ -14,16 +14,16 @@ export interface StreamBacklog {
 }
 
 /**
- * Estimated size of a message's graphql-ws `next` frame: its strings plus the fixed JSON around them
- * (`{"id":…,"type":"next","payload":{"data":{"messageReceived":{…}}}}` is about 160 bytes).
- */
-/**
  * What `push` did with a live message: handed it to the sink; queued it (behind a catch-up or
  * earlier messages); dropped the live queue (overflow: the stream catches up from history); or
  * nothing (the stream ended, or had the message already).
  */
 export type PushOutcome = 'delivered' | 'buffered' | 'dropped' | 'ignored';
 
+/**
+ * Estimated size of a message's graphql-ws `next` frame: its strings plus the fixed JSON around them
+ * (`{"id":…,"type":"next","payload":{"data":{"messageReceived":{…}}}}` is about 160 bytes).
+ */
 function frameBytes(message: Message): number {
   return 160 + message.id.length + message.sentAt.length + byteLength(message.fromUserId) + byteLength(message.toUserId) + byteLength(message.body);
 }
