@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startChild, type Child } from '../lib/child-process.ts';
@@ -107,6 +108,7 @@ async function execute(
   cleanups.push(() => pool.close());
   const workers = settings.loadProcesses;
   const s: Subjects = { nodePids, nodePorts: nodes.map((node) => node.port), redis, pool };
+  const phases = profileDir === undefined ? undefined : new PhaseWindows(profileDir);
   await pool.init(
     { ports: s.nodePorts, secret, seed: settings.seed, bodyBytes: scenario.bodyBytes, connectConcurrency: settings.connectConcurrency, sourceAddresses: settings.sourceAddresses },
     scenario.users,
@@ -138,7 +140,7 @@ async function execute(
   const perWorker = (total: number) => Math.max(1, Math.round(total / workers));
   const rate: PhaseSpec = { tag: 'r', mode: 'rate', rate: settings.rate / workers, seconds: settings.rateSeconds, maxInFlight: 5000, drainMs };
   const runRatePhase = async () => {
-    result.rate = await measurePhase(s, 'rate', rate, phaseTimeout(settings.rateSeconds));
+    result.rate = await timed(phases, 'rate', () => measurePhase(s, 'rate', rate, phaseTimeout(settings.rateSeconds)));
     result.failures.push(...phaseFailures(result.rate));
     result.warnings.push(...phaseWarnings(result.rate, settings));
   };
@@ -162,7 +164,7 @@ async function execute(
   }
 
   const full: PhaseSpec = { ...warmup, tag: 'f', messages: perWorker(settings.messages), maxSeconds: settings.fullSeconds };
-  result.full = await measurePhase(s, 'full', full, phaseTimeout(settings.fullSeconds));
+  result.full = await timed(phases, 'full', () => measurePhase(s, 'full', full, phaseTimeout(settings.fullSeconds)));
   result.failures.push(...phaseFailures(result.full));
   result.warnings.push(...phaseWarnings(result.full, settings));
 
@@ -173,6 +175,35 @@ async function execute(
   } else {
     await runRatePhase();
   }
+}
+
+/**
+ * When each measured phase ran, in µs of the monotonic clock V8 stamps its CPU profiles with (the
+ * same on every process of the machine), written to `<profileDir>/phases.json` after each phase so
+ * that `profile-summary.js --phase full` can count only the samples taken while it ran.
+ */
+class PhaseWindows {
+  readonly #file: string;
+  readonly #windows: Partial<Record<PhaseSummary['kind'], { fromUs: number; toUs: number }>> = {};
+
+  constructor(profileDir: string) {
+    mkdirSync(profileDir, { recursive: true });
+    this.#file = `${profileDir}/phases.json`;
+  }
+
+  record(kind: PhaseSummary['kind'], fromUs: number, toUs: number): void {
+    this.#windows[kind] = { fromUs, toUs };
+    writeFileSync(this.#file, `${JSON.stringify(this.#windows, null, 2)}\n`);
+  }
+}
+
+const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
+async function timed(windows: PhaseWindows | undefined, kind: PhaseSummary['kind'], run: () => Promise<PhaseSummary>): Promise<PhaseSummary> {
+  const fromUs = monotonicUs();
+  const summary = await run();
+  windows?.record(kind, fromUs, monotonicUs());
+  return summary;
 }
 
 /** A system's environment; with `--send-rate default` without switchboard's SEND_RATE_PER_SECOND=0, so its nodes run their own default limit. */
