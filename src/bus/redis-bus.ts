@@ -146,6 +146,7 @@ export function createRedisBus(options: RedisBusOptions): Bus {
       const deadline = Date.now() + options.commandTimeoutMs;
       let reply: string;
       try {
+        link.holdWrites();
         reply = await withDeadline(
           publisher.sbSend(
             stream,

@@ -7,6 +7,7 @@ import type { ChannelListener, ChannelSubscriber, GapEvents } from './channel-su
 import { createClusterSubscriber } from './cluster-subscriber.ts';
 import { connectRedis } from './connect.ts';
 import { createRedisConnection, serverOptions, type RedisConnection } from './connection.ts';
+import { holdWrites } from './held-writes.ts';
 import { adviceFor, classifyRedisError, describeError, targetVariable } from './faults.ts';
 import { requireScriptPermissions, requireSubscribePermission } from './permissions.ts';
 import { watchSentinelPrimary } from './sentinel-watch.ts';
@@ -42,6 +43,11 @@ export interface RedisLink {
   readonly target: RedisTarget;
   /** The command connection (scripts are defined on it by their users, each under its own names). */
   readonly commands: RedisConnection;
+  /**
+   * Call right before a command of a hot path (a send, a session's presence): the command
+   * connection's writes of this turn of the event loop leave together, in one write (held-writes.ts).
+   */
+  holdWrites(): void;
   /**
    * The subscriber of `mode`, made on first use; call before {@link start}. `gaps` hears when its
    * live delivery has a gap (every user of one subscriber hears the gaps of all its channels).
@@ -160,6 +166,7 @@ export function createRedisLink(options: RedisLinkOptions): RedisLink {
   return {
     target,
     commands,
+    holdWrites: holdWrites(commands),
     subscriber(mode, gaps) {
       if (starting !== undefined) throw new Error('Cannot add a subscriber: the Redis link has started');
       const existing = subscribers.get(mode) ?? (commands instanceof Cluster ? undefined : [...subscribers.values()][0]);
