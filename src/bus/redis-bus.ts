@@ -73,6 +73,9 @@ export function createRedisBus(options: RedisBusOptions): Bus {
   publisher.defineCommand('sbRead', { numberOfKeys: 2, lua: READ_SCRIPT });
   publisher.defineCommand('sbTail', { numberOfKeys: 1, lua: TAIL_SCRIPT });
   const sharded = isCluster(publisher) && routing === 'user';
+  // A command's own timeout (commandTimeoutMs from when it is issued) is the send's deadline on one
+  // server, which never retries a command; a Cluster may retry one after a redirect, past it.
+  const sentInTime: <T>(reply: Promise<T>, deadline: number) => Promise<T> = isCluster(publisher) ? withDeadline : (reply) => reply;
   if (options.sendRate !== undefined && isCluster(publisher)) {
     throw new Error('Cannot take the send rate in the send script on a Redis Cluster: the bucket and the stream are in two slots');
   }
@@ -147,7 +150,7 @@ export function createRedisBus(options: RedisBusOptions): Bus {
       let reply: string;
       try {
         link.holdWrites();
-        reply = await withDeadline(
+        reply = await sentInTime(
           publisher.sbSend(
             stream,
             keys.trimmed(draft.toUserId),
