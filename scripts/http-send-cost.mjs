@@ -2,7 +2,7 @@
 // the kernel's loopback TCP included) and its write system calls (/proc/<pid>/io `syscw`), per send.
 //
 //   npm run build && node scripts/http-send-cost.mjs [--sends 15000] [--concurrency 64]
-//        [--system switchboard|floor|mercurius] [--main dist/main.js] [--profile <dir>]
+//        [--system switchboard|switchboard-deno|floor|mercurius] [--main dist/main.js] [--profile <dir>]
 //
 // Starts a private redis-server and one node (production mode, as in the benchmark, the send-rate
 // limit lifted), then sends from this process over --concurrency keep-alive connections, each
@@ -10,6 +10,9 @@
 // Nobody is subscribed, so this is the sending side alone: HTTP, GraphQL, the token, the send script
 // and the answer. Redis' own reads per send (INFO stats) show how the node's writes were batched.
 // Run two builds alternately (`--main` for the other) a few times each: the box is noisy.
+// switchboard-deno is deno.json's start task on this checkout's src/ (`--main` and `--profile` do
+// not apply; run it from another checkout for a before/after). Deno writes its sockets with send
+// calls, which `syscw` does not count: its write column is near 0; Redis' reads still tell.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -17,7 +20,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
-import { benchmarkEnv, startRedis, systemScript } from './lib/systems.mjs';
+import { benchmarkEnv, gcLaunch, startRedis, systemScript } from './lib/systems.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -32,13 +35,13 @@ const sends = Number(values.sends);
 const concurrency = Number(values.concurrency);
 if (!Number.isInteger(sends) || sends <= 0) throw new Error(`Invalid --sends: expected a positive integer: current value '${values.sends}'`);
 if (!Number.isInteger(concurrency) || concurrency <= 0) throw new Error(`Invalid --concurrency: expected a positive integer: current value '${values.concurrency}'`);
-const script = systemScript(values.system, values.main);
+const deno = values.system === 'switchboard-deno';
+const launch = deno ? gcLaunch('switchboard-deno') : { command: process.execPath, args: [...(values.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values.profile}`]), systemScript(values.system, values.main)] };
 
 const secret = 'http-send-cost-secret-of-at-least-thirty-two-bytes';
 const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('sender').setExpirationTime('1h').sign(new TextEncoder().encode(secret));
 const { port: redisPort, process: redisServer } = startRedis();
-const profile = values.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values.profile}`];
-const node = spawn(process.execPath, [...profile, script], { env: benchmarkEnv(redisPort, secret), stdio: ['ignore', 'pipe', 'inherit'] });
+const node = spawn(launch.command, launch.args, { cwd: launch.cwd, env: benchmarkEnv(redisPort, secret), stdio: ['ignore', 'pipe', 'inherit'] });
 const port = await new Promise((resolve, reject) => {
   createInterface({ input: node.stdout }).on('line', (line) => {
     const match = /"msg":"listening"/u.test(line) ? /"port":(\d+)/u.exec(line) : null;
