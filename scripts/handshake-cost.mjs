@@ -13,12 +13,10 @@
 // with `after`; the floor and Mercurius have no history, so their clients subscribe without it.
 // --profile writes the node's --cpu-prof there (for bench/dist/profile-summary.js).
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
-import { benchmarkEnv, startRedis, systemScript } from './lib/systems.mjs';
+import { benchmarkEnv, cpuMsOf, listeningPort, startRedis, systemScript } from './lib/systems.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -48,20 +46,8 @@ const node = spawn(process.execPath, [...profile, script], {
   env: benchmarkEnv(redisPort, secret),
   stdio: ['ignore', 'pipe', 'inherit'],
 });
-const port = await new Promise((resolve, reject) => {
-  createInterface({ input: node.stdout }).on('line', (line) => {
-    const match = /"msg":"listening"/u.test(line) ? /"port":(\d+)/u.exec(line) : null;
-    if (match) resolve(Number(match[1]));
-  });
-  node.once('exit', (code) => reject(new Error(`the node exited with ${code}`)));
-});
-
-/** The node's CPU time so far (user + system), ms. */
-function nodeCpuMs() {
-  const stat = readFileSync(`/proc/${node.pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
+const port = await listeningPort(node);
+const nodeCpuMs = () => cpuMsOf(node.pid);
 
 /** Waits until the node used under 10% of a core over 300 ms (a profiled node idles at about 6%). */
 async function idle() {

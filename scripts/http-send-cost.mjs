@@ -16,11 +16,10 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
-import { benchmarkEnv, gcLaunch, startRedis, systemScript } from './lib/systems.mjs';
+import { benchmarkEnv, cpuMsOf, gcLaunch, listeningPort, startRedis, systemScript } from './lib/systems.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -42,23 +41,15 @@ const secret = 'http-send-cost-secret-of-at-least-thirty-two-bytes';
 const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('sender').setExpirationTime('1h').sign(new TextEncoder().encode(secret));
 const { port: redisPort, process: redisServer } = startRedis();
 const node = spawn(launch.command, launch.args, { cwd: launch.cwd, env: benchmarkEnv(redisPort, secret), stdio: ['ignore', 'pipe', 'inherit'] });
-const port = await new Promise((resolve, reject) => {
-  createInterface({ input: node.stdout }).on('line', (line) => {
-    const match = /"msg":"listening"/u.test(line) ? /"port":(\d+)/u.exec(line) : null;
-    if (match) resolve(Number(match[1]));
-  });
-  node.once('exit', (code) => reject(new Error(`the node exited with ${code}`)));
-});
+const port = await listeningPort(node);
 const redis = new Redis(redisPort);
 
 /** The node's CPU so far (ms) and its write system calls; Redis' reads from all its clients. */
 async function counters() {
-  const stat = readFileSync(`/proc/${node.pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const io = readFileSync(`/proc/${node.pid}/io`, 'utf8');
   const info = await redis.info('stats');
   return {
-    cpuMs: (Number(fields[11]) + Number(fields[12])) * 10,
+    cpuMs: cpuMsOf(node.pid),
     writes: Number(/^syscw: (\d+)/mu.exec(io)?.[1]),
     redisReads: Number(/^total_reads_processed:(\d+)/mu.exec(info)?.[1]),
   };

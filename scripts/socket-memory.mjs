@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { createClient } from 'graphql-ws';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
-import { benchmarkEnv, gcLaunch, startRedis } from './lib/systems.mjs';
+import { benchmarkEnv, gcLaunch, listeningPort, startRedis } from './lib/systems.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -44,15 +44,8 @@ const node = spawn(launch.command, launch.args, {
   env: benchmarkEnv(redisPort, secret, { MAX_CONNECTIONS_PER_USER: '1000' }),
   stdio: ['ignore', 'pipe', 'pipe'],
 });
-const lines = createInterface({ input: node.stdout });
 const reports = createInterface({ input: node.stderr });
-const port = await new Promise((resolve, reject) => {
-  lines.on('line', (line) => {
-    const match = /"msg":"listening"/u.test(line) ? /"port":(\d+)/u.exec(line) : null;
-    if (match) resolve(Number(match[1]));
-  });
-  node.once('exit', (code) => reject(new Error(`the node exited with ${code}`)));
-});
+const port = await listeningPort(node);
 
 async function memory() {
   await new Promise((resolve) => setTimeout(resolve, 500));

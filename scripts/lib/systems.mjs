@@ -1,6 +1,7 @@
 // What the measuring scripts (socket-memory, handshake-cost) run a node of, and a private Redis for it.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 
 const repo = new URL('../..', import.meta.url).pathname;
 
@@ -66,4 +67,22 @@ export function benchmarkEnv(redisPort, secret, extra = {}) {
     LOG_LEVEL: 'info',
     ...extra,
   };
+}
+
+/** The port a started node logs in its `listening` line (its stdout, JSON lines); rejects if it exits first. */
+export function listeningPort(child) {
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const match = /"msg":"listening"/u.test(line) ? /"port":(\d+)/u.exec(line) : null;
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`the node exited with ${code}`)));
+  });
+}
+
+/** CPU time a process has used so far (user + system, from /proc, the kernel's work for it included), ms. */
+export function cpuMsOf(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
