@@ -44,8 +44,8 @@ export interface RedisLink {
   /** The command connection (scripts are defined on it by their users, each under its own names). */
   readonly commands: RedisConnection;
   /**
-   * Call right before a command of a hot path (a send, a session's presence): the command
-   * connection's writes of this turn of the event loop leave together, in one write (held-writes.ts).
+   * Call right before a command of a hot path (the bus' send script): the command connection's
+   * writes of this turn of the event loop leave together, in one write (held-writes.ts).
    */
   holdWrites(): void;
   /**
