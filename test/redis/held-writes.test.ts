@@ -53,7 +53,7 @@ describe('the link holds its commands of one turn for one write (held-writes.ts)
 
   it('holds the new socket after a reconnect', async () => {
     const old = commands.stream;
-    await redis.client.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+    await redis.client.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
     await waitFor('the link to reconnect', async () => commands.status === 'ready' && commands.stream !== old);
     link.holdWrites();
     const replies = [commands.set('held:again', 'x'), commands.get('held:again')];
